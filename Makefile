@@ -1,0 +1,57 @@
+# The front door. `make` builds Release binaries into build/; `make run` and `make test`
+# first install any missing Debian packages (tools/install-deps.sh).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+CONF       ?= conf/pykv.conf
+FUZZ_SECONDS ?= 180
+
+.PHONY: all build deps run test unit asan fuzz bench format clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: deps build
+	$(BUILD)/pykv-server $(CONF)
+
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure --timeout 1500
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -R unit_
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYKV_SANITIZE=ON
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PYKV_TEST_SANITIZED=1 \
+	  ctest --output-on-failure --timeout 1500
+
+$(FUZZ_BUILD)/build.ninja:
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DPYKV_FUZZ=ON -DPYKV_TESTS=OFF
+
+fuzz: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	mkdir -p $(FUZZ_BUILD)/corpus-resp
+	$(FUZZ_BUILD)/fuzz_resp_parser -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-resp tests/fuzz/corpus/resp
+
+bench: deps build
+	tools/bench-vs-redis.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,64 @@
+// ClientState: what the command layer knows of one client: identity, protocol, auth,
+// transaction and WATCH state, reply mode. The server's session owns one per connection
+// (and one each for the AOF loader and a replica's link to its primary) and passes it to
+// every Dispatcher::Execute. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pykv {
+class OutBuffer;
+}
+
+namespace pykv::cmd {
+
+struct Command;
+
+enum class ClientKind {
+  kNormal,
+  kAofLoader,    // replays the AOF: no replies, no propagation, allowed while loading
+  kPrimaryLink,  // a replica applying its primary's stream: never answered, may write
+};
+
+enum class ReplyMode { kOn, kOff, kSkipNext, kSkipThis };
+
+struct QueuedCommand {
+  const Command* command;
+  std::vector<std::string> argv;
+};
+
+struct ClientState {
+  uint64_t id = 0;
+  ClientKind kind = ClientKind::kNormal;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  std::string addr;   // "127.0.0.1:5000" (CLIENT LIST, SLOWLOG)
+  std::string laddr;
+  bool authenticated = true;
+  int resp = 2;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";  // CLIENT LIST cmd=
+  bool monitor = false;
+  bool no_evict = false;
+  bool close_after_reply = false;  // QUIT: the server closes once the reply is out
+
+  // MULTI/EXEC
+  bool in_multi = false;
+  bool multi_error = false;  // a command failed to queue: EXEC answers EXECABORT
+  std::vector<QueuedCommand> queued;
+  // WATCH
+  std::vector<std::string> watched_keys;
+  bool watch_dirty = false;  // a watched key changed: EXEC answers null
+  // The client's socket output; the reply writer targets it unless replies are
+  // suppressed (CLIENT REPLY OFF/SKIP), and CLIENT REPLY ON points it back here.
+  OutBuffer* socket_output = nullptr;
+
+  bool is_internal() const { return kind != ClientKind::kNormal; }
+};
+
+}  // namespace pykv::cmd

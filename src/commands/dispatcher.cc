@@ -1,0 +1,259 @@
+#include "commands/dispatcher.h"
+
+#include <algorithm>
+
+#include "commands/context.h"
+#include "commands/errors.h"
+#include "common/numbers.h"
+
+namespace pykv::cmd {
+
+namespace {
+
+// Commands that act on the transaction itself rather than being queued by MULTI.
+bool RunsInsideMulti(const Command& c) {
+  return c.name == "exec" || c.name == "discard" || c.name == "multi" || c.name == "watch" ||
+         c.name == "quit" || c.name == "reset";
+}
+
+// The error code of a reply ("ERR", "WRONGTYPE", ...) for INFO errorstats.
+std::string_view ErrorCode(std::string_view message) {
+  if (!message.empty() && message[0] == '-') message.remove_prefix(1);
+  size_t space = message.find(' ');
+  return message.substr(0, space);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(store::Keyspace* keyspace, ServerContext* server, MutationSink* sink,
+                       const Clock* clock)
+    : keyspace_(keyspace), server_(server), sink_(sink), clock_(clock) {
+  RegisterAllCommands(&table_);
+  keyspace_->set_listener(this);
+}
+
+Dispatcher::~Dispatcher() { keyspace_->set_listener(nullptr); }
+
+void Dispatcher::ResetStats() {
+  stats_ = DispatcherStats{};
+  table_.ResetStats();
+}
+
+void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
+                        std::string_view error) {
+  ++stats_.rejected_calls;
+  if (cmd != nullptr) ++cmd->stats.rejected_calls;
+  CountError(error);
+  // A command refused while queueing poisons the transaction, as Redis does.
+  if (client.in_multi) client.multi_error = true;
+  writer.Error(error);
+}
+
+void Dispatcher::CountError(std::string_view message) {
+  ++stats_.error_codes[std::string(ErrorCode(message))];
+}
+
+void Dispatcher::Execute(ClientState& client, resp::ReplyWriter& writer, Args argv) {
+  if (argv.empty()) return;
+  CheckAndRun(client, writer, argv, /*in_exec=*/false);
+}
+
+bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv,
+                             bool in_exec) {
+  const Command* cmd = table_.Find(argv[0]);
+  if (cmd == nullptr) {
+    Reject(client, writer, nullptr, err::UnknownCommand(argv[0], argv));
+    return false;
+  }
+  if (!cmd->ArityOk(argv.size())) {
+    Reject(client, writer, cmd, err::WrongArgs(cmd->name));
+    return false;
+  }
+  if (!cmd->subcommands.empty() && argv.size() >= 2) {
+    const Command* sub = cmd->FindSubcommand(argv[1]);
+    if (sub == nullptr) {
+      Reject(client, writer, cmd, err::UnknownSubcommand(argv[1], cmd->name));
+      return false;
+    }
+    if (!sub->ArityOk(argv.size())) {
+      Reject(client, writer, sub, err::WrongArgs(sub->name));
+      return false;
+    }
+    cmd = sub;
+  }
+  const bool internal = client.is_internal();
+  if (!client.authenticated && !cmd->has(kNoAuth)) {
+    Reject(client, writer, cmd, err::kNoAuth);
+    return false;
+  }
+  if (client.in_multi && !in_exec && !RunsInsideMulti(*cmd)) {
+    if (cmd->has(kNoMulti)) {
+      Reject(client, writer, cmd, "ERR Command not allowed inside a transaction");
+      return false;
+    }
+    client.queued.push_back({cmd, std::vector<std::string>(argv.begin(), argv.end())});
+    writer.Simple("QUEUED");
+    return true;
+  }
+  if (loading_ && !cmd->has(kLoadingOk) && client.kind != ClientKind::kAofLoader) {
+    Reject(client, writer, cmd, err::kLoading);
+    return false;
+  }
+  if (cmd->has(kWrite) && !internal) {
+    if (server_->IsReadonlyReplica()) {
+      Reject(client, writer, cmd, err::kReadonly);
+      return false;
+    }
+    std::string aof_error = server_->PersistenceError();
+    if (!aof_error.empty()) {
+      Reject(client, writer, cmd,
+             "MISCONF Errors writing to the AOF file: " + aof_error);
+      return false;
+    }
+  }
+  if (cmd->has(kDenyOom) && !internal) {
+    const store::KeyspaceLimits& lim = keyspace_->limits();
+    bool at_key_cap = lim.maxkeys != 0 && keyspace_->size() >= lim.maxkeys &&
+                      lim.policy == store::EvictionPolicy::kNoEviction;
+    if (at_key_cap || (keyspace_->OverLimits() && !keyspace_->EvictToLimits())) {
+      Reject(client, writer, cmd, err::kOom);
+      return false;
+    }
+  }
+
+  if (!internal) client.last_command = cmd->name;
+  const uint64_t errors_before = writer.error_count();
+  const int64_t start_us = clock_->MonotonicUs();
+  CommandContext ctx(argv, *cmd, client, writer, *keyspace_, *server_, *this, clock_->NowMs());
+  cmd->handler(ctx);
+  const int64_t duration_us = clock_->MonotonicUs() - start_us;
+
+  ++stats_.total_commands;
+  ++cmd->stats.calls;
+  cmd->stats.usec += static_cast<uint64_t>(duration_us);
+  if (writer.error_count() != errors_before) {
+    ++cmd->stats.failed_calls;
+    ++stats_.failed_calls;
+  }
+  if (!internal) {
+    const int64_t unix_seconds = clock_->NowMs() / 1000;
+    slowlog_.Maybe(argv, duration_us, unix_seconds, client.addr, client.name);
+    latency_.Add(cmd->has(kFast) ? "fast-command" : "command",
+                 static_cast<uint64_t>(duration_us / 1000), unix_seconds);
+    if (server_->HasMonitors() && !cmd->has(kAdmin)) server_->FeedMonitors(client, argv);
+  }
+  if (ctx.dirty() > 0) {
+    stats_.dirty += ctx.dirty();
+    if (!cmd->has(kNoPropagate) && client.kind != ClientKind::kAofLoader) {
+      PropagateCall(argv, ctx.rewrites());
+    }
+  }
+  return true;
+}
+
+void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites) {
+  if (in_exec_) {
+    if (rewrites.empty()) {
+      exec_pending_.emplace_back(argv.begin(), argv.end());
+    } else {
+      exec_pending_.insert(exec_pending_.end(), rewrites.begin(), rewrites.end());
+    }
+    return;
+  }
+  if (rewrites.empty()) {
+    sink_->Propagate(argv);
+    return;
+  }
+  for (const auto& r : rewrites) {
+    std::vector<std::string_view> views(r.begin(), r.end());
+    sink_->Propagate(views);
+  }
+}
+
+void Dispatcher::Propagate(Args argv) { PropagateCall(argv, {}); }
+
+void Dispatcher::EmitDel(std::string_view key) {
+  // Removals decided by the keyspace go out at once, ahead of the command that noticed
+  // them, so a replica or a replay sees the key gone before the command's own effect.
+  std::string_view del[2] = {"DEL", key};
+  sink_->Propagate(del);
+}
+
+void Dispatcher::OnKeyExpired(std::string_view key) {
+  EmitDel(key);
+  OnKeyModified(key);
+}
+
+void Dispatcher::OnKeyEvicted(std::string_view key) {
+  EmitDel(key);
+  OnKeyModified(key);
+}
+
+void Dispatcher::OnKeyModified(std::string_view key) {
+  if (watched_.empty()) return;
+  auto it = watched_.find(std::string(key));
+  if (it == watched_.end()) return;
+  for (ClientState* c : it->second) c->watch_dirty = true;
+}
+
+void Dispatcher::OnFlush() {
+  for (auto& [key, clients] : watched_) {
+    for (ClientState* c : clients) c->watch_dirty = true;
+  }
+}
+
+void Dispatcher::Watch(ClientState& client, std::string_view key) {
+  std::string k(key);
+  if (std::find(client.watched_keys.begin(), client.watched_keys.end(), k) !=
+      client.watched_keys.end()) {
+    return;
+  }
+  client.watched_keys.push_back(k);
+  watched_[k].push_back(&client);
+  keyspace_->set_track_modifications(true);
+}
+
+void Dispatcher::UnwatchAll(ClientState& client) {
+  for (const std::string& k : client.watched_keys) {
+    auto it = watched_.find(k);
+    if (it == watched_.end()) continue;
+    auto& v = it->second;
+    v.erase(std::remove(v.begin(), v.end(), &client), v.end());
+    if (v.empty()) watched_.erase(it);
+  }
+  client.watched_keys.clear();
+  client.watch_dirty = false;
+  if (watched_.empty()) keyspace_->set_track_modifications(false);
+}
+
+void Dispatcher::OnClientClosed(ClientState& client) { UnwatchAll(client); }
+
+void Dispatcher::ExecTransaction(ClientState& client, resp::ReplyWriter& writer) {
+  std::vector<QueuedCommand> queued = std::move(client.queued);
+  client.queued.clear();
+  client.in_multi = false;
+  client.multi_error = false;
+  UnwatchAll(client);
+
+  writer.ArrayHeader(queued.size());
+  in_exec_ = true;
+  exec_pending_.clear();
+  for (const QueuedCommand& q : queued) {
+    std::vector<std::string_view> argv(q.argv.begin(), q.argv.end());
+    CheckAndRun(client, writer, argv, /*in_exec=*/true);
+  }
+  in_exec_ = false;
+  if (!exec_pending_.empty()) {
+    std::string_view multi[1] = {"MULTI"};
+    sink_->Propagate(multi);
+    for (const auto& cmd : exec_pending_) {
+      std::vector<std::string_view> views(cmd.begin(), cmd.end());
+      sink_->Propagate(views);
+    }
+    std::string_view exec[1] = {"EXEC"};
+    sink_->Propagate(exec);
+    exec_pending_.clear();
+  }
+}
+
+}  // namespace pykv::cmd

@@ -1,0 +1,101 @@
+// Dispatcher: the single write path. Execute() looks a command up, checks arity, auth,
+// state (-LOADING, -READONLY, -MISCONF) and memory (evict first, or -OOM), runs the
+// handler, records statistics, feeds MONITOR, and, only if data changed, hands one
+// replayable form to the mutation sink (wrapped in MULTI/EXEC for transactions). Clients,
+// AOF replay, a replica's primary stream and HTTP all come through here. It also keeps the
+// WATCH registry, as the keyspace's listener. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/client_state.h"
+#include "commands/command.h"
+#include "commands/latency.h"
+#include "commands/mutation_sink.h"
+#include "commands/server_context.h"
+#include "commands/slowlog.h"
+#include "common/clock.h"
+#include "resp/reply_writer.h"
+#include "store/keyspace.h"
+
+namespace pykv::cmd {
+
+// Registers every command family into the table.
+void RegisterAllCommands(CommandTable* table);
+
+struct DispatcherStats {
+  uint64_t total_commands = 0;
+  uint64_t dirty = 0;            // changes since start (or the last save)
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+  std::unordered_map<std::string, uint64_t> error_codes;  // INFO errorstats
+};
+
+class Dispatcher final : public store::KeyspaceListener {
+ public:
+  Dispatcher(store::Keyspace* keyspace, ServerContext* server, MutationSink* sink,
+             const Clock* clock);
+  ~Dispatcher() override;
+
+  // Runs one command for client; the reply goes to writer (which may discard).
+  void Execute(ClientState& client, resp::ReplyWriter& writer, Args argv);
+
+  const CommandTable& table() const { return table_; }
+  SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  const DispatcherStats& stats() const { return stats_; }
+  void ResetStats();
+
+  // While loading, commands without the loading-ok flag answer -LOADING.
+  void set_loading(bool on) { loading_ = on; }
+  bool loading() const { return loading_; }
+  void set_sink(MutationSink* sink) { sink_ = sink; }
+
+  // Transactions (called by the MULTI/EXEC/WATCH handlers).
+  void Watch(ClientState& client, std::string_view key);
+  void UnwatchAll(ClientState& client);
+  // Runs the queued commands of client as one unit; replies an array of their replies.
+  void ExecTransaction(ClientState& client, resp::ReplyWriter& writer);
+  // The session is going away: forget its watches.
+  void OnClientClosed(ClientState& client);
+
+  // Propagates a command the server itself decides (e.g. a DEL for an expired key seen by
+  // the active expiry cycle, which reaches us through the keyspace listener).
+  void Propagate(Args argv);
+
+  // store::KeyspaceListener
+  void OnKeyExpired(std::string_view key) override;
+  void OnKeyEvicted(std::string_view key) override;
+  void OnKeyModified(std::string_view key) override;
+  void OnFlush() override;
+
+ private:
+  bool CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv, bool in_exec);
+  void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
+              std::string_view error);
+  void PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites);
+  void EmitDel(std::string_view key);
+  void CountError(std::string_view message);
+
+  store::Keyspace* keyspace_;
+  ServerContext* server_;
+  MutationSink* sink_;
+  const Clock* clock_;
+  CommandTable table_;
+  SlowLog slowlog_;
+  LatencyMonitor latency_;
+  DispatcherStats stats_;
+  bool loading_ = false;
+
+  // EXEC collects what its commands propagate, then wraps it in MULTI ... EXEC.
+  bool in_exec_ = false;
+  std::vector<std::vector<std::string>> exec_pending_;
+
+  std::unordered_map<std::string, std::vector<ClientState*>> watched_;
+};
+
+}  // namespace pykv::cmd

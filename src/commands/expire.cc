@@ -1,0 +1,175 @@
+// The expire family: EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (with Redis 7.0's NX|XX|GT|LT),
+// TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST. Every way of setting a TTL is propagated as
+// PEXPIREAT with the absolute time decided here, so a replay later or elsewhere sets the
+// same instant (DESIGN.md "One write path").
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "commands/context.h"
+#include "commands/errors.h"
+#include "commands/expire_time.h"
+#include "commands/families.h"
+#include "common/numbers.h"
+
+namespace pykv::cmd {
+
+namespace {
+
+using store::Entry;
+
+enum ExpireFlag : uint32_t {
+  kExpireNx = 1u << 0,
+  kExpireXx = 1u << 1,
+  kExpireGt = 1u << 2,
+  kExpireLt = 1u << 3,
+};
+
+// Parses the NX|XX|GT|LT options after the time. Options are checked before the time
+// itself, as Redis does, so "EXPIRE k abc FOO" reports the option.
+bool ParseExpireFlags(CommandContext& ctx, uint32_t* flags) {
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    std::string_view opt = ctx.args[i];
+    if (EqualsIgnoreCase(opt, "NX")) {
+      *flags |= kExpireNx;
+    } else if (EqualsIgnoreCase(opt, "XX")) {
+      *flags |= kExpireXx;
+    } else if (EqualsIgnoreCase(opt, "GT")) {
+      *flags |= kExpireGt;
+    } else if (EqualsIgnoreCase(opt, "LT")) {
+      *flags |= kExpireLt;
+    } else {
+      ctx.reply.Error("ERR Unsupported option " + std::string(opt));
+      return false;
+    }
+  }
+  if ((*flags & kExpireNx) && (*flags & (kExpireXx | kExpireGt | kExpireLt))) {
+    ctx.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+    return false;
+  }
+  if ((*flags & kExpireGt) && (*flags & kExpireLt)) {
+    ctx.reply.Error("ERR GT and LT options at the same time are not compatible");
+    return false;
+  }
+  return true;
+}
+
+// Whether the options allow replacing the key's current expiry (-1: none, which counts as
+// an infinite TTL for GT and LT) with when_ms.
+bool FlagsAllow(uint32_t flags, int64_t current_ms, int64_t when_ms) {
+  if ((flags & kExpireNx) && current_ms != -1) return false;
+  if ((flags & kExpireXx) && current_ms == -1) return false;
+  if ((flags & kExpireGt) && (current_ms == -1 || when_ms <= current_ms)) return false;
+  if ((flags & kExpireLt) && current_ms != -1 && when_ms >= current_ms) return false;
+  return true;
+}
+
+void ExpireGeneric(CommandContext& ctx, TtlUnit unit, bool relative) {
+  std::string_view key = ctx.args[1];
+  uint32_t flags = 0;
+  if (!ParseExpireFlags(ctx, &flags)) return;
+  int64_t value;
+  if (!ParseInt64(ctx.args[2], &value)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  int64_t when_ms;
+  if (!ToAbsoluteMs(value, unit, relative, ctx.now_ms(), &when_ms)) {
+    ctx.reply.Error(err::InvalidExpire(ctx.command.name));
+    return;
+  }
+  const Entry* e = ctx.keyspace.Find(key);
+  if (e == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  if (flags != 0 && !FlagsAllow(flags, e->expire_at_ms(), when_ms)) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  if (when_ms <= ctx.now_ms() && ctx.client.kind == ClientKind::kNormal) {
+    // A TTL already in the past deletes the key now and says so as DEL. The AOF loader and
+    // a replica's primary link store it instead: the data set must match the source's
+    // until the source's own DEL arrives (Redis does the same while loading or as a
+    // replica).
+    ctx.keyspace.Delete(key);
+    ctx.PropagateAs({"DEL", key});
+  } else {
+    ctx.keyspace.SetExpire(key, when_ms);
+    ctx.PropagateAs({"PEXPIREAT", key, Int64ToString(when_ms)});
+  }
+  ctx.reply.Integer(1);
+}
+
+void ExpireCommand(CommandContext& ctx) { ExpireGeneric(ctx, TtlUnit::kSeconds, true); }
+void PexpireCommand(CommandContext& ctx) { ExpireGeneric(ctx, TtlUnit::kMilliseconds, true); }
+void ExpireatCommand(CommandContext& ctx) { ExpireGeneric(ctx, TtlUnit::kSeconds, false); }
+void PexpireatCommand(CommandContext& ctx) {
+  ExpireGeneric(ctx, TtlUnit::kMilliseconds, false);
+}
+
+// TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 without a TTL. Seconds are
+// rounded to the nearest, as Redis does.
+void TtlGeneric(CommandContext& ctx, bool output_ms, bool absolute) {
+  const Entry* e = ctx.keyspace.Peek(ctx.args[1]);
+  if (e == nullptr) {
+    ctx.reply.Integer(-2);
+    return;
+  }
+  int64_t expire = e->expire_at_ms();
+  if (expire == -1) {
+    ctx.reply.Integer(-1);
+    return;
+  }
+  int64_t ttl = absolute ? expire : expire - ctx.now_ms();
+  if (ttl < 0) ttl = 0;
+  ctx.reply.Integer(output_ms ? ttl : (ttl + 500) / 1000);
+}
+
+void TtlCommand(CommandContext& ctx) { TtlGeneric(ctx, false, false); }
+void PttlCommand(CommandContext& ctx) { TtlGeneric(ctx, true, false); }
+void ExpiretimeCommand(CommandContext& ctx) { TtlGeneric(ctx, false, true); }
+void PexpiretimeCommand(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
+
+void PersistCommand(CommandContext& ctx) {
+  if (ctx.keyspace.Persist(ctx.args[1])) {
+    ctx.MarkDirty();
+    ctx.reply.Integer(1);
+  } else {
+    ctx.reply.Integer(0);
+  }
+}
+
+Command Make(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
+             const char* since) {
+  return MakeCommand(name, arity, flags, {1, 1, 1}, h, "generic", summary, since);
+}
+
+}  // namespace
+
+void RegisterExpireCommands(CommandTable* t) {
+  constexpr uint32_t kW = kWrite | kFast;
+  constexpr uint32_t kR = kReadonly | kFast;
+  t->Register(Make("expire", -3, kW, ExpireCommand,
+                   "Sets the expiration time of a key in seconds.", "1.0.0"));
+  t->Register(Make("pexpire", -3, kW, PexpireCommand,
+                   "Sets the expiration time of a key in milliseconds.", "2.6.0"));
+  t->Register(Make("expireat", -3, kW, ExpireatCommand,
+                   "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"));
+  t->Register(Make("pexpireat", -3, kW, PexpireatCommand,
+                   "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+                   "2.6.0"));
+  t->Register(Make("ttl", 2, kR, TtlCommand, "Returns the expiration time in seconds of a key.",
+                   "1.0.0"));
+  t->Register(Make("pttl", 2, kR, PttlCommand,
+                   "Returns the expiration time in milliseconds of a key.", "2.6.0"));
+  t->Register(Make("expiretime", 2, kR, ExpiretimeCommand,
+                   "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"));
+  t->Register(Make("pexpiretime", 2, kR, PexpiretimeCommand,
+                   "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+                   "7.0.0"));
+  t->Register(Make("persist", 2, kW, PersistCommand,
+                   "Removes the expiration time of a key.", "2.2.0"));
+}
+
+}  // namespace pykv::cmd

@@ -1,0 +1,33 @@
+#include "commands/families.h"
+
+#include "commands/dispatcher.h"
+
+namespace pykv::cmd {
+
+Command MakeCommand(const char* name, int arity, uint32_t flags, KeySpec keys, Handler handler,
+                    const char* group, const char* summary, const char* since,
+                    const char* complexity) {
+  Command c;
+  c.name = name;
+  c.arity = arity;
+  c.flags = flags;
+  c.keys = keys;
+  c.handler = handler;
+  c.group = group;
+  c.summary = summary;
+  c.since = since;
+  c.complexity = complexity;
+  return c;
+}
+
+void RegisterAllCommands(CommandTable* table) {
+  RegisterConnectionCommands(table);
+  RegisterStringCommands(table);
+  RegisterKeyCommands(table);
+  RegisterExpireCommands(table);
+  RegisterServerCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterIntrospectionCommands(table);
+}
+
+}  // namespace pykv::cmd

@@ -1,0 +1,23 @@
+// The command families. Each family file ends with one Register<Family>Commands()
+// listing its commands; RegisterAllCommands (dispatcher.h) calls them all.
+#pragma once
+
+#include "commands/command.h"
+
+namespace pykv::cmd {
+
+// One table row; the documentation fields feed COMMAND DOCS.
+Command MakeCommand(const char* name, int arity, uint32_t flags, KeySpec keys, Handler handler,
+                    const char* group, const char* summary, const char* since,
+                    const char* complexity = "O(1)");
+
+void RegisterConnectionCommands(CommandTable* table);
+void RegisterStringCommands(CommandTable* table);
+void RegisterKeyCommands(CommandTable* table);
+void RegisterExpireCommands(CommandTable* table);
+void RegisterServerCommands(CommandTable* table);
+void RegisterTransactionCommands(CommandTable* table);
+// COMMAND and its subcommands (the table describing itself).
+void RegisterIntrospectionCommands(CommandTable* table);
+
+}  // namespace pykv::cmd

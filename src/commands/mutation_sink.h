@@ -1,0 +1,34 @@
+// MutationSink: where the dispatcher hands the replayable form of every change, in order.
+// The server's implementation encodes it once as RESP and gives the same bytes to the AOF
+// and to every replica; tests use a recording sink. Called on the loop thread only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+
+namespace pykv::cmd {
+
+class MutationSink {
+ public:
+  virtual ~MutationSink() = default;
+  virtual void Propagate(Args argv) = 0;
+};
+
+// Keeps every propagated command (tests, and the "record" mode of issue 2).
+class RecordingSink final : public MutationSink {
+ public:
+  void Propagate(Args argv) override {
+    commands.emplace_back(argv.begin(), argv.end());
+  }
+  std::vector<std::vector<std::string>> commands;
+};
+
+// Drops everything (no AOF, no replicas).
+class NullSink final : public MutationSink {
+ public:
+  void Propagate(Args) override {}
+};
+
+}  // namespace pykv::cmd

@@ -1,0 +1,575 @@
+// The string family: SET and friends, counters, ranges, LCS (Redis 7.0 semantics).
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "commands/arg_cursor.h"
+#include "commands/context.h"
+#include "commands/errors.h"
+#include "commands/expire_time.h"
+#include "commands/families.h"
+#include "common/numbers.h"
+
+namespace pykv::cmd {
+
+namespace {
+
+using store::Entry;
+
+// Parsed SET-style options. Expiry is absolute once parsed.
+struct SetOptions {
+  bool nx = false;
+  bool xx = false;
+  bool get = false;
+  bool keepttl = false;
+  bool has_expire = false;
+  bool relative = false;  // EX/PX: the propagated form must become PXAT
+  int64_t expire_at_ms = -1;
+};
+
+enum class SetFlavor { kSet, kGetex };
+
+// Parses [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] (and GETEX's PERSIST).
+// Replies with the error and returns false on bad input.
+bool ParseSetOptions(CommandContext& ctx, size_t start, SetFlavor flavor, SetOptions* o,
+                     bool* persist) {
+  ArgCursor cur(ctx.args, start);
+  while (!cur.done()) {
+    int expire_kind = -1;  // 0 EX, 1 PX, 2 EXAT, 3 PXAT
+    if (flavor == SetFlavor::kSet && cur.Accept("NX") && !o->xx) {
+      o->nx = true;
+    } else if (flavor == SetFlavor::kSet && cur.Accept("XX") && !o->nx) {
+      o->xx = true;
+    } else if (flavor == SetFlavor::kSet && cur.Accept("GET")) {
+      o->get = true;
+    } else if (flavor == SetFlavor::kSet && cur.Accept("KEEPTTL") && !o->has_expire) {
+      o->keepttl = true;
+    } else if (flavor == SetFlavor::kGetex && cur.Accept("PERSIST") && !o->has_expire &&
+               !*persist) {
+      *persist = true;
+    } else if (cur.Accept("EX")) {
+      expire_kind = 0;
+    } else if (cur.Accept("PX")) {
+      expire_kind = 1;
+    } else if (cur.Accept("EXAT")) {
+      expire_kind = 2;
+    } else if (cur.Accept("PXAT")) {
+      expire_kind = 3;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+    if (expire_kind < 0) continue;
+    if (o->has_expire || o->keepttl || (persist != nullptr && *persist) || cur.done()) {
+      ctx.reply.Error(err::kSyntax);
+      return false;
+    }
+    int64_t v;
+    if (!cur.NextInt64(&v)) {
+      ctx.reply.Error(err::kNotInteger);
+      return false;
+    }
+    TtlUnit unit = (expire_kind == 0 || expire_kind == 2) ? TtlUnit::kSeconds
+                                                          : TtlUnit::kMilliseconds;
+    bool relative = expire_kind < 2;
+    if (v <= 0 || !ToAbsoluteMs(v, unit, relative, ctx.now_ms(), &o->expire_at_ms)) {
+      ctx.reply.Error(err::InvalidExpire(ctx.command.name));
+      return false;
+    }
+    o->has_expire = true;
+    o->relative = relative;
+  }
+  return true;
+}
+
+// The replayable SET: absolute expiry, no conditions (they were decided here).
+void PropagateSet(CommandContext& ctx, std::string_view key, std::string_view value,
+                  const SetOptions& o) {
+  if (o.has_expire) {
+    ctx.PropagateAs({"SET", key, value, "PXAT", Int64ToString(o.expire_at_ms)});
+  } else if (o.keepttl) {
+    ctx.PropagateAs({"SET", key, value, "KEEPTTL"});
+  } else {
+    ctx.PropagateAs({"SET", key, value});
+  }
+}
+
+// Shared by SET, SETEX, PSETEX, SETNX, GETSET: stores value under key per the options and
+// reports the change. Returns false (nothing stored) when NX/XX say no.
+bool DoSet(CommandContext& ctx, std::string_view key, std::string_view value,
+           const SetOptions& o, bool propagate_as_received) {
+  if (o.nx || o.xx) {
+    bool exists = ctx.keyspace.Peek(key) != nullptr;
+    if ((o.nx && exists) || (o.xx && !exists)) return false;
+  }
+  if (o.has_expire && o.expire_at_ms <= ctx.now_ms() &&
+      ctx.client.kind == ClientKind::kNormal) {
+    // Already expired: Redis deletes rather than storing a dead key, and says so as DEL.
+    ctx.keyspace.Delete(key);
+    ctx.PropagateAs({"DEL", key});
+    return true;
+  }
+  ctx.keyspace.Set(key, value, o.has_expire ? o.expire_at_ms : -1, o.keepttl);
+  if (propagate_as_received) {
+    ctx.MarkDirty();
+  } else {
+    PropagateSet(ctx, key, value, o);
+  }
+  return true;
+}
+
+void SetCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  std::string_view value = ctx.args[2];
+  if (ctx.args.size() == 3) {  // the hot path: no options to parse or rewrite
+    ctx.keyspace.Set(key, value);
+    ctx.MarkDirty();
+    ctx.reply.Ok();
+    return;
+  }
+  SetOptions o;
+  if (!ParseSetOptions(ctx, 3, SetFlavor::kSet, &o, nullptr)) return;
+  std::string old;
+  bool had_old = false;
+  if (o.get) {
+    if (const Entry* e = ctx.keyspace.Find(key)) {
+      old.assign(e->value());
+      had_old = true;
+    }
+  }
+  bool stored = DoSet(ctx, key, value, o, /*propagate_as_received=*/false);
+  if (o.get) {
+    if (had_old) {
+      ctx.reply.Bulk(old);
+    } else {
+      ctx.reply.Null();
+    }
+  } else if (stored) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Null();
+  }
+}
+
+void SetexLike(CommandContext& ctx, TtlUnit unit) {
+  int64_t v;
+  if (!ParseInt64(ctx.args[2], &v)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  SetOptions o;
+  if (v <= 0 || !ToAbsoluteMs(v, unit, true, ctx.now_ms(), &o.expire_at_ms)) {
+    ctx.reply.Error(err::InvalidExpire(ctx.command.name));
+    return;
+  }
+  o.has_expire = true;
+  o.relative = true;
+  DoSet(ctx, ctx.args[1], ctx.args[3], o, /*propagate_as_received=*/false);
+  ctx.reply.Ok();
+}
+
+void SetexCommand(CommandContext& ctx) { SetexLike(ctx, TtlUnit::kSeconds); }
+void PsetexCommand(CommandContext& ctx) { SetexLike(ctx, TtlUnit::kMilliseconds); }
+
+void SetnxCommand(CommandContext& ctx) {
+  SetOptions o;
+  o.nx = true;
+  bool stored = DoSet(ctx, ctx.args[1], ctx.args[2], o, /*propagate_as_received=*/true);
+  ctx.reply.Integer(stored ? 1 : 0);
+}
+
+void GetCommand(CommandContext& ctx) {
+  if (const Entry* e = ctx.keyspace.Find(ctx.args[1])) {
+    ctx.reply.Bulk(e->value());
+  } else {
+    ctx.reply.Null();
+  }
+}
+
+void GetsetCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  const Entry* e = ctx.keyspace.Find(key);
+  if (e != nullptr) {
+    ctx.reply.Bulk(e->value());  // written before the entry is replaced
+  } else {
+    ctx.reply.Null();
+  }
+  ctx.keyspace.Set(key, ctx.args[2]);
+  ctx.PropagateAs({"SET", key, ctx.args[2]});
+}
+
+void GetdelCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  const Entry* e = ctx.keyspace.Find(key);
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  ctx.reply.Bulk(e->value());
+  ctx.keyspace.Delete(key);
+  ctx.PropagateAs({"DEL", key});
+}
+
+void GetexCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  SetOptions o;
+  bool persist = false;
+  if (!ParseSetOptions(ctx, 2, SetFlavor::kGetex, &o, &persist)) return;
+  const Entry* e = ctx.keyspace.Find(key);
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  ctx.reply.Bulk(e->value());
+  if (o.has_expire) {
+    if (o.expire_at_ms <= ctx.now_ms() && ctx.client.kind == ClientKind::kNormal) {
+      ctx.keyspace.Delete(key);
+      ctx.PropagateAs({"DEL", key});
+    } else {
+      ctx.keyspace.SetExpire(key, o.expire_at_ms);
+      ctx.PropagateAs({"PEXPIREAT", key, Int64ToString(o.expire_at_ms)});
+    }
+  } else if (persist && ctx.keyspace.Persist(key)) {
+    ctx.PropagateAs({"PERSIST", key});
+  }
+}
+
+void MgetCommand(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.args.size() - 1);
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (const Entry* e = ctx.keyspace.Find(ctx.args[i])) {
+      ctx.reply.Bulk(e->value());
+    } else {
+      ctx.reply.Null();
+    }
+  }
+}
+
+void MsetCommand(CommandContext& ctx) {
+  if (ctx.args.size() % 2 != 1) {
+    ctx.reply.Error(err::WrongArgs(ctx.command.name));
+    return;
+  }
+  for (size_t i = 1; i < ctx.args.size(); i += 2) ctx.keyspace.Set(ctx.args[i], ctx.args[i + 1]);
+  ctx.MarkDirty((ctx.args.size() - 1) / 2);
+  ctx.reply.Ok();
+}
+
+void MsetnxCommand(CommandContext& ctx) {
+  if (ctx.args.size() % 2 != 1) {
+    ctx.reply.Error(err::WrongArgs(ctx.command.name));
+    return;
+  }
+  for (size_t i = 1; i < ctx.args.size(); i += 2) {
+    if (ctx.keyspace.Peek(ctx.args[i]) != nullptr) {
+      ctx.reply.Integer(0);
+      return;
+    }
+  }
+  for (size_t i = 1; i < ctx.args.size(); i += 2) ctx.keyspace.Set(ctx.args[i], ctx.args[i + 1]);
+  ctx.MarkDirty((ctx.args.size() - 1) / 2);
+  ctx.reply.Integer(1);
+}
+
+// INCR/DECR/INCRBY/DECRBY: the stored value must be a 64-bit integer in Redis's syntax.
+void IncrBy(CommandContext& ctx, int64_t by) {
+  std::string_view key = ctx.args[1];
+  int64_t current = 0;
+  if (const Entry* e = ctx.keyspace.Find(key)) {
+    if (!ParseInt64(e->value(), &current)) {
+      ctx.reply.Error(err::kNotInteger);
+      return;
+    }
+  }
+  if ((by < 0 && current < 0 && by < INT64_MIN - current) ||
+      (by > 0 && current > 0 && by > INT64_MAX - current)) {
+    ctx.reply.Error(err::kOverflow);
+    return;
+  }
+  int64_t result = current + by;
+  char buf[24];
+  size_t n = FormatInt64(result, buf);
+  ctx.keyspace.Set(key, std::string_view(buf, n), -1, /*keep_ttl=*/true);
+  ctx.MarkDirty();
+  ctx.reply.Integer(result);
+}
+
+void IncrCommand(CommandContext& ctx) { IncrBy(ctx, 1); }
+void DecrCommand(CommandContext& ctx) { IncrBy(ctx, -1); }
+
+void IncrbyCommand(CommandContext& ctx) {
+  int64_t by;
+  if (!ParseInt64(ctx.args[2], &by)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  IncrBy(ctx, by);
+}
+
+void DecrbyCommand(CommandContext& ctx) {
+  int64_t by;
+  if (!ParseInt64(ctx.args[2], &by)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  if (by == INT64_MIN) {
+    ctx.reply.Error("ERR decrement would overflow");
+    return;
+  }
+  IncrBy(ctx, -by);
+}
+
+void IncrbyfloatCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  long double current = 0, by;
+  if (const Entry* e = ctx.keyspace.Find(key)) {
+    if (!ParseLongDouble(e->value(), &current)) {
+      ctx.reply.Error(err::kNotFloat);
+      return;
+    }
+  }
+  if (!ParseLongDouble(ctx.args[2], &by)) {
+    ctx.reply.Error(err::kNotFloat);
+    return;
+  }
+  long double result = current + by;
+  std::optional<std::string> text;
+  if (std::isnan(result) || std::isinf(result) || !(text = FormatLongDoubleHuman(result))) {
+    ctx.reply.Error("ERR increment would produce NaN or Infinity");
+    return;
+  }
+  ctx.keyspace.Set(key, *text, -1, /*keep_ttl=*/true);
+  // Floating point text is not replayed: the result is, so every copy agrees exactly.
+  ctx.PropagateAs({"SET", key, *text, "KEEPTTL"});
+  ctx.reply.Bulk(*text);
+}
+
+bool CheckStringLength(CommandContext& ctx, uint64_t len) {
+  if (len > ctx.server.ProtoMaxBulkLen()) {
+    ctx.reply.Error(err::kStringTooLong);
+    return false;
+  }
+  return true;
+}
+
+void AppendCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  std::string_view add = ctx.args[2];
+  const Entry* e = ctx.keyspace.Find(key);
+  if (e == nullptr) {
+    ctx.keyspace.Set(key, add);
+    ctx.MarkDirty();
+    ctx.reply.Integer(static_cast<int64_t>(add.size()));
+    return;
+  }
+  size_t old_len = e->value().size();
+  if (!CheckStringLength(ctx, old_len + add.size())) return;
+  char* bytes = ctx.keyspace.ResizeValue(key, old_len + add.size());
+  std::copy(add.begin(), add.end(), bytes + old_len);
+  ctx.MarkDirty();
+  ctx.reply.Integer(static_cast<int64_t>(old_len + add.size()));
+}
+
+void StrlenCommand(CommandContext& ctx) {
+  const Entry* e = ctx.keyspace.Find(ctx.args[1]);
+  ctx.reply.Integer(e ? static_cast<int64_t>(e->value().size()) : 0);
+}
+
+void GetrangeCommand(CommandContext& ctx) {
+  int64_t start, end;
+  if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  const Entry* e = ctx.keyspace.Find(ctx.args[1]);
+  std::string_view v = e ? e->value() : std::string_view();
+  int64_t len = static_cast<int64_t>(v.size());
+  // Redis: both negative and start > end is empty, then clamp.
+  if (start < 0 && end < 0 && start > end) {
+    ctx.reply.Bulk("");
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (len == 0 || start > end) {
+    ctx.reply.Bulk("");
+    return;
+  }
+  ctx.reply.Bulk(v.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+}
+
+void SetrangeCommand(CommandContext& ctx) {
+  std::string_view key = ctx.args[1];
+  std::string_view value = ctx.args[3];
+  int64_t offset;
+  if (!ParseInt64(ctx.args[2], &offset)) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  if (offset < 0) {
+    ctx.reply.Error("ERR offset is out of range");
+    return;
+  }
+  const Entry* e = ctx.keyspace.Find(key);
+  size_t old_len = e ? e->value().size() : 0;
+  if (value.empty()) {  // nothing to write: report the length, create nothing
+    ctx.reply.Integer(static_cast<int64_t>(old_len));
+    return;
+  }
+  uint64_t need = static_cast<uint64_t>(offset) + value.size();
+  if (!CheckStringLength(ctx, need)) return;
+  size_t new_len = std::max<size_t>(old_len, need);
+  if (e == nullptr) ctx.keyspace.Set(key, "");
+  char* bytes = ctx.keyspace.ResizeValue(key, new_len);
+  std::copy(value.begin(), value.end(), bytes + offset);
+  ctx.MarkDirty();
+  ctx.reply.Integer(static_cast<int64_t>(new_len));
+}
+
+void LcsCommand(CommandContext& ctx) {
+  bool want_len = false, want_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  ArgCursor cur(ctx.args, 3);
+  while (!cur.done()) {
+    if (cur.Accept("LEN")) {
+      want_len = true;
+    } else if (cur.Accept("IDX")) {
+      want_idx = true;
+    } else if (cur.Accept("WITHMATCHLEN")) {
+      with_match_len = true;
+    } else if (cur.Accept("MINMATCHLEN")) {
+      if (cur.done() || !cur.NextInt64(&min_match_len)) {
+        ctx.reply.Error(cur.done() ? err::kSyntax : err::kNotInteger);
+        return;
+      }
+      if (min_match_len < 0) min_match_len = 0;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  if (want_len && want_idx) {
+    ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+    return;
+  }
+  std::string a, b;
+  if (const Entry* e = ctx.keyspace.Find(ctx.args[1])) a.assign(e->value());
+  if (const Entry* e = ctx.keyspace.Find(ctx.args[2])) b.assign(e->value());
+  const size_t n = a.size(), m = b.size();
+  if ((n + 1) * (m + 1) > (1ull << 32) / sizeof(uint32_t)) {
+    ctx.reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    return;
+  }
+  // dp[i][j] = LCS length of a[0..i) and b[0..j).
+  std::vector<uint32_t> dp((n + 1) * (m + 1), 0);
+  auto at = [&](size_t i, size_t j) -> uint32_t& { return dp[i * (m + 1) + j]; };
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      at(i, j) = a[i - 1] == b[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+    }
+  }
+  uint32_t total = at(n, m);
+  if (want_len) {
+    ctx.reply.Integer(total);
+    return;
+  }
+  // Walk back from the end, collecting the LCS text and (for IDX) contiguous ranges.
+  std::string lcs(total, '\0');
+  size_t idx = total;
+  struct Range {
+    int64_t a_start, a_end, b_start, b_end;
+  };
+  std::vector<Range> ranges;
+  bool in_range = false;
+  Range cur_range{};
+  size_t i = n, j = m;
+  auto flush_range = [&]() {
+    if (!in_range) return;
+    int64_t len = cur_range.a_end - cur_range.a_start + 1;
+    if (len >= min_match_len) ranges.push_back(cur_range);
+    in_range = false;
+  };
+  while (i > 0 && j > 0) {
+    if (a[i - 1] == b[j - 1]) {
+      lcs[--idx] = a[i - 1];
+      int64_t ai = static_cast<int64_t>(i - 1), bj = static_cast<int64_t>(j - 1);
+      if (in_range && cur_range.a_start == ai + 1 && cur_range.b_start == bj + 1) {
+        cur_range.a_start = ai;
+        cur_range.b_start = bj;
+      } else {
+        flush_range();
+        cur_range = {ai, ai, bj, bj};
+        in_range = true;
+      }
+      --i;
+      --j;
+    } else {
+      flush_range();
+      if (at(i - 1, j) > at(i, j - 1)) {
+        --i;
+      } else {
+        --j;
+      }
+    }
+  }
+  flush_range();
+  if (!want_idx) {
+    ctx.reply.Bulk(lcs);
+    return;
+  }
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("matches");
+  ctx.reply.ArrayHeader(ranges.size());
+  for (const Range& r : ranges) {
+    ctx.reply.ArrayHeader(with_match_len ? 3 : 2);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(r.a_start);
+    ctx.reply.Integer(r.a_end);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(r.b_start);
+    ctx.reply.Integer(r.b_end);
+    if (with_match_len) ctx.reply.Integer(r.a_end - r.a_start + 1);
+  }
+  ctx.reply.Bulk("len");
+  ctx.reply.Integer(total);
+}
+
+Command Make(const char* name, int arity, uint32_t flags, KeySpec keys, Handler h,
+             const char* summary, const char* since, const char* complexity = "O(1)") {
+  return MakeCommand(name, arity, flags, keys, h, "string", summary, since, complexity);
+}
+
+}  // namespace
+
+void RegisterStringCommands(CommandTable* t) {
+  constexpr uint32_t kW = kWrite | kDenyOom;
+  constexpr uint32_t kR = kReadonly | kFast;
+  t->Register(Make("set", -3, kW, {1, 1, 1}, SetCommand, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"));
+  t->Register(Make("get", 2, kR, {1, 1, 1}, GetCommand, "Returns the string value of a key.", "1.0.0"));
+  t->Register(Make("getex", -2, kWrite | kFast, {1, 1, 1}, GetexCommand, "Returns the string value of a key after setting its expiration time.", "6.2.0"));
+  t->Register(Make("getdel", 2, kWrite | kFast, {1, 1, 1}, GetdelCommand, "Returns the string value of a key after deleting the key.", "6.2.0"));
+  t->Register(Make("getset", 3, kW | kFast, {1, 1, 1}, GetsetCommand, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"));
+  t->Register(Make("setnx", 3, kW | kFast, {1, 1, 1}, SetnxCommand, "Set the string value of a key only when the key doesn't exist.", "1.0.0"));
+  t->Register(Make("setex", 4, kW, {1, 1, 1}, SetexCommand, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"));
+  t->Register(Make("psetex", 4, kW, {1, 1, 1}, PsetexCommand, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"));
+  t->Register(Make("mset", -3, kW, {1, -1, 2}, MsetCommand, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", "O(N)"));
+  t->Register(Make("msetnx", -3, kW, {1, -1, 2}, MsetnxCommand, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N)"));
+  t->Register(Make("mget", -2, kR, {1, -1, 1}, MgetCommand, "Atomically returns the string values of one or more keys.", "1.0.0", "O(N)"));
+  t->Register(Make("incr", 2, kW | kFast, {1, 1, 1}, IncrCommand, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
+  t->Register(Make("decr", 2, kW | kFast, {1, 1, 1}, DecrCommand, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
+  t->Register(Make("incrby", 3, kW | kFast, {1, 1, 1}, IncrbyCommand, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
+  t->Register(Make("decrby", 3, kW | kFast, {1, 1, 1}, DecrbyCommand, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
+  t->Register(Make("incrbyfloat", 3, kW | kFast, {1, 1, 1}, IncrbyfloatCommand, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"));
+  t->Register(Make("append", 3, kW | kFast, {1, 1, 1}, AppendCommand, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"));
+  t->Register(Make("strlen", 2, kR, {1, 1, 1}, StrlenCommand, "Returns the length of a string value.", "2.2.0"));
+  t->Register(Make("getrange", 4, kReadonly, {1, 1, 1}, GetrangeCommand, "Returns a substring of the string stored at a key.", "2.4.0", "O(N)"));
+  t->Register(Make("substr", 4, kReadonly, {1, 1, 1}, GetrangeCommand, "Returns a substring from a string value.", "1.0.0", "O(N)"));
+  t->Register(Make("setrange", 4, kW, {1, 1, 1}, SetrangeCommand, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"));
+  t->Register(Make("lcs", -3, kReadonly, {1, 2, 1}, LcsCommand, "Finds the longest common substring.", "7.0.0", "O(N*M)"));
+}
+
+}  // namespace pykv::cmd

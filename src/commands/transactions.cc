@@ -1,0 +1,88 @@
+// The transaction family: MULTI, EXEC, DISCARD, WATCH, UNWATCH. Queueing itself happens in
+// the dispatcher (a command inside MULTI is checked, then queued instead of run).
+#include "commands/context.h"
+#include "commands/dispatcher.h"
+#include "commands/families.h"
+
+namespace pykv::cmd {
+
+namespace {
+
+void MultiCommand(CommandContext& ctx) {
+  if (ctx.client.in_multi) {
+    ctx.reply.Error("ERR MULTI calls can not be nested");
+    return;
+  }
+  ctx.client.in_multi = true;
+  ctx.client.multi_error = false;
+  ctx.client.queued.clear();
+  ctx.reply.Ok();
+}
+
+void ResetTransaction(CommandContext& ctx) {
+  ctx.client.in_multi = false;
+  ctx.client.multi_error = false;
+  ctx.client.queued.clear();
+  ctx.dispatcher.UnwatchAll(ctx.client);
+}
+
+void ExecCommand(CommandContext& ctx) {
+  if (!ctx.client.in_multi) {
+    ctx.reply.Error("ERR EXEC without MULTI");
+    return;
+  }
+  if (ctx.client.multi_error) {
+    ResetTransaction(ctx);
+    ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
+    return;
+  }
+  if (ctx.client.watch_dirty) {
+    ResetTransaction(ctx);
+    ctx.reply.NullArray();
+    return;
+  }
+  ctx.dispatcher.ExecTransaction(ctx.client, ctx.reply);
+}
+
+void DiscardCommand(CommandContext& ctx) {
+  if (!ctx.client.in_multi) {
+    ctx.reply.Error("ERR DISCARD without MULTI");
+    return;
+  }
+  ResetTransaction(ctx);
+  ctx.reply.Ok();
+}
+
+void WatchCommand(CommandContext& ctx) {
+  if (ctx.client.in_multi) {
+    ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  for (size_t i = 1; i < ctx.args.size(); ++i) ctx.dispatcher.Watch(ctx.client, ctx.args[i]);
+  ctx.reply.Ok();
+}
+
+void UnwatchCommand(CommandContext& ctx) {
+  ctx.dispatcher.UnwatchAll(ctx.client);
+  ctx.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterTransactionCommands(CommandTable* t) {
+  constexpr uint32_t kTx = kNoMulti | kLoadingOk | kStaleOk | kFast;
+  t->Register(MakeCommand("multi", 1, kTx, {}, MultiCommand, "transactions",
+                          "Starts a transaction.", "1.2.0"));
+  t->Register(MakeCommand("exec", 1, kNoMulti | kLoadingOk | kStaleOk, {}, ExecCommand,
+                          "transactions", "Executes all commands in a transaction.", "1.2.0",
+                          "Depends on commands in the transaction"));
+  t->Register(MakeCommand("discard", 1, kTx, {}, DiscardCommand, "transactions",
+                          "Discards a transaction.", "2.0.0", "O(N)"));
+  t->Register(MakeCommand("watch", -2, kTx, {1, -1, 1}, WatchCommand, "transactions",
+                          "Monitors changes to keys to determine the execution of a transaction.",
+                          "2.2.0"));
+  t->Register(MakeCommand("unwatch", 1, kTx, {}, UnwatchCommand, "transactions",
+                          "Forgets about watched keys of a transaction.", "2.2.0"));
+}
+
+}  // namespace pykv::cmd

@@ -1,0 +1,116 @@
+// Connection: one accepted TCP connection. Bytes in go to a ConnectionHandler; bytes out
+// are appended to output() and sent by Flush(), which tries uv_try_write first and queues
+// the rest as a single uv_write. A Connection is owned by whoever the Listener handed it
+// to, but may be destroyed only after its handler's OnClose() ran (libuv frees the handle
+// in a close callback): the owner must Close() it, and may destroy it inside OnClose().
+// Loop thread only.
+#pragma once
+
+#include <sys/uio.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "common/out_buffer.h"
+
+namespace pykv::net {
+
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // Where the next read should land: at least 1 byte of space.
+  virtual std::span<char> OnReadBuffer(size_t suggested) = 0;
+  // n bytes were read into the last buffer handed out.
+  virtual void OnRead(size_t n) = 0;
+  // The peer closed, an error happened, or Close() completed. Called once; afterwards the
+  // owner may destroy the Connection.
+  virtual void OnClose() = 0;
+  // All queued output was written (the owner may resume reading). Called whenever a
+  // Flush() or a queued write empties a non-empty output, unless the connection is closing.
+  virtual void OnDrained() {}
+};
+
+class Connection {
+ public:
+  explicit Connection(uv_loop_t* loop);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Called by the Listener after the handle is initialised and accepted.
+  uv_tcp_t* handle() { return &tcp_; }
+  // Starts reading into the handler. Call once after accept.
+  void Start(ConnectionHandler* handler);
+
+  // Append replies here. Never Clear() it while pending_output() > 0: a queued write may
+  // still point into its chunks.
+  OutBuffer& output() { return out_; }
+  // Bytes queued and not yet acknowledged by the kernel.
+  size_t pending_output() const { return out_.size(); }
+  // Sends what output() holds: try_write first, then one queued write for the rest.
+  void Flush();
+  void PauseReading();
+  void ResumeReading();
+  bool reading() const { return reading_; }
+  // Closes now, dropping unsent output.
+  void Close();
+  // Sends what is queued, then closes (QUIT, protocol errors).
+  void CloseAfterFlush();
+  bool closing() const { return closing_ || close_after_flush_; }
+
+  void SetNoDelay(bool on);
+  void SetKeepAlive(int seconds);  // 0 = off
+
+  // "127.0.0.1:53422" style (IPv6 as "::1:53422", no brackets), like Redis's CLIENT LIST
+  // addr. Filled by the Listener on accept.
+  const std::string& peer_address() const { return peer_; }
+  const std::string& local_address() const { return local_; }
+  bool peer_is_loopback() const { return peer_loopback_; }
+  int fd() const;
+
+ private:
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnReadCb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void OnWriteCb(uv_write_t* req, int status);
+  static void OnCloseCb(uv_handle_t* h);
+  // Writes what it can now and queues one uv_write for the rest.
+  void WriteSome();
+  void StartQueuedWrite();
+  // After the write side emptied: close (CloseAfterFlush) or tell the handler.
+  void AfterDrain();
+
+  // The Listener fills the addresses and socket options after uv_accept, and hands a
+  // connection it could not accept to CloseOrphan().
+  friend class Listener;
+  void InitAfterAccept();
+  // Closes a connection nobody owns; it frees itself in its close callback.
+  static void CloseOrphan(std::unique_ptr<Connection> conn);
+
+  // iovecs handed to uv_try_write per call (the kernel caps writev at IOV_MAX anyway).
+  static constexpr size_t kMaxTryIov = 64;
+  // iovecs per queued uv_write: libuv copies up to 4 into the request itself and mallocs
+  // beyond that, so staying at 4 keeps the write path free of allocations.
+  static constexpr size_t kMaxQueuedIov = 4;
+
+  uv_tcp_t tcp_;
+  uv_write_t write_req_;
+  ConnectionHandler* handler_ = nullptr;
+  OutBuffer out_;
+  size_t in_flight_ = 0;  // bytes at the front of out_ owned by a pending uv_write
+  bool write_pending_ = false;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool closed_ = false;  // the close callback ran: safe to destroy
+  bool close_after_flush_ = false;
+  std::unique_ptr<Connection> self_;  // set only for an orphan being closed
+  struct iovec iov_[kMaxTryIov];
+  std::string peer_;
+  std::string local_;
+  bool peer_loopback_ = false;
+};
+
+}  // namespace pykv::net

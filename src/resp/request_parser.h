@@ -1,0 +1,104 @@
+// RequestParser: turns the bytes a client sends into argument vectors, incrementally.
+// Handles RESP multibulk ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") and inline commands ("GET k\r\n",
+// what telnet sends, with redis-cli's quoting rules), with Redis's limits and error texts.
+// No I/O: the owner reads socket bytes straight into PrepareWrite() space. One parser per
+// client, used from the loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pykv::resp {
+
+struct ParserLimits {
+  // proto-max-bulk-len: largest bulk string argument.
+  uint64_t max_bulk_len = 512ull * 1024 * 1024;
+  // client-query-buffer-limit: the most unparsed bytes a client may have buffered.
+  uint64_t max_query_buffer = 1024ull * 1024 * 1024;
+  // Redis's fixed limits.
+  uint64_t max_multibulk_len = 1024ull * 1024 * 1024;  // Redis: INT_MAX-ish
+  size_t max_inline_len = 64 * 1024;                  // PROTO_INLINE_MAX_SIZE
+};
+
+class RequestParser {
+ public:
+  enum class Result {
+    kNeedMore,  // no complete command buffered
+    kCommand,   // argv() holds one command
+    kError,     // protocol error: error() has the text; the connection must be closed
+  };
+
+  // limits is read on every call so CONFIG SET takes effect at once; it must outlive us.
+  explicit RequestParser(const ParserLimits* limits);
+
+  // Space at the back of the input buffer for at least `hint` bytes; a read goes straight
+  // into it, then CommitWrite(bytes_read).
+  std::span<char> PrepareWrite(size_t hint);
+  void CommitWrite(size_t n);
+  // Copies bytes in (tests, the AOF loader, the replication stream).
+  void Append(std::string_view bytes);
+
+  // Parses the next command. On kCommand, argv() views the parser's buffer and stays valid
+  // until the next call of any non-const method.
+  Result Next();
+  std::span<const std::string_view> argv() const { return argv_; }
+  // "Protocol error: invalid bulk length" etc. (no "ERR " prefix).
+  const std::string& error() const { return error_; }
+
+  // Redis limits unauthenticated clients harder (multibulk <= 10, bulk <= 16384), so that
+  // an unauthenticated peer cannot make the server buffer much.
+  void set_authenticated(bool v) { authenticated_ = v; }
+
+  // Unparsed bytes buffered (INFO's client query buffer figures, the query buffer limit).
+  size_t buffered() const { return end_ - consumed_; }
+  // Bytes of memory held by the input buffer.
+  size_t capacity() const { return cap_; }
+  // Byte offset (from the start of all input ever appended) of the first byte of the
+  // command last returned, and one past its end: the AOF loader reports damage with these.
+  uint64_t command_start_offset() const { return base_offset_ + cmd_start_; }
+  uint64_t consumed_offset() const { return base_offset_ + consumed_; }
+  // Drops consumed bytes and returns spare memory; call when a read batch is done.
+  void Compact();
+
+ private:
+  Result ParseInline();
+  Result ParseMultibulk();
+  Result Fail(std::string msg);
+  // Index of the first `c` in [from, end_), resuming after bytes already searched; npos if
+  // none yet.
+  size_t FindByte(char c, size_t from);
+  // Moves the unconsumed bytes to the front of buf_ and rebases every offset.
+  void Shift();
+  // Makes cap_ - end_ >= n: shifts first, then reallocates to exactly new_cap bytes.
+  void Reallocate(size_t new_cap);
+  void EnsureRoom(size_t n);
+
+  const ParserLimits* limits_;
+  // Not a std::vector: growing (or reserving for a big bulk) must not zero-fill memory the
+  // next reads overwrite anyway; valid bytes are [consumed_, end_).
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t end_ = 0;
+  size_t consumed_ = 0;        // everything before this is done with
+  size_t cmd_start_ = 0;
+  uint64_t base_offset_ = 0;   // bytes dropped by Compact() so far
+  bool authenticated_ = true;
+
+  // Multibulk state survives across calls so a large bulk is not rescanned.
+  int64_t multibulk_left_ = 0;   // args still to read in the current command; 0 = none
+  int64_t bulk_len_ = -1;        // length of the bulk being read; -1 = header not read
+  size_t pos_ = 0;               // parse position within buf_
+  size_t scan_ = 0;              // bytes in [line start, scan_) hold no line terminator
+  std::vector<std::pair<size_t, size_t>> arg_offsets_;  // (offset, len) into buf_
+  std::vector<std::string> inline_args_;  // inline commands unescape into owned strings
+  std::vector<std::string_view> argv_;
+  std::string error_;
+};
+
+}  // namespace pykv::resp

@@ -1,0 +1,78 @@
+// ClientSession: one client connection as the server sees it: the socket (net::Connection),
+// the request parser, the reply writer and the command layer's ClientState. It turns bytes
+// in into Dispatcher::Execute calls, pipelined, and leaves replies in the connection's
+// output buffer for the server to flush before the loop sleeps. Loop thread only; owned by
+// the Server, destroyed only after the connection's close callback.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/client_state.h"
+#include "commands/command.h"
+#include "net/connection.h"
+#include "resp/reply_writer.h"
+#include "resp/request_parser.h"
+
+namespace pykv::server {
+
+class Server;
+
+class ClientSession final : public net::ConnectionHandler {
+ public:
+  ClientSession(Server* server, std::unique_ptr<net::Connection> conn, uint64_t id,
+                const resp::ParserLimits* limits, int64_t now_ms);
+  ~ClientSession() override;
+
+  cmd::ClientState& state() { return state_; }
+  const cmd::ClientState& state() const { return state_; }
+  net::Connection& connection() { return *conn_; }
+  const net::Connection& connection() const { return *conn_; }
+  const resp::RequestParser& parser() const { return parser_; }
+  resp::ReplyWriter& writer() { return writer_; }
+
+  // Runs every complete command buffered (after a read).
+  void ProcessInput();
+  // A client pause ended: run the command that waited, then the rest of the input.
+  void Resume();
+  // The output has grown: enforce the output buffer limits.
+  void CheckOutputLimits(int64_t now_ms);
+  // Sends queued replies; closes afterwards when the client asked (QUIT) or was killed.
+  void Flush();
+  // Closes after the current reply is out (CLIENT KILL, SHUTDOWN, timeouts).
+  void Kill();
+  bool closing() const { return conn_->closing(); }
+  // Waiting for CLIENT UNPAUSE / pause expiry with commands still buffered.
+  bool paused() const { return paused_; }
+  // Set while the session sits in the server's list of clients to flush.
+  bool write_scheduled = false;
+
+  // The CLIENT LIST line (no trailing newline), Redis 7.0's fields.
+  std::string Describe(int64_t now_ms) const;
+  // Output + query buffer memory (INFO clients, CLIENT LIST tot-mem).
+  size_t MemoryUsage() const;
+  int64_t soft_limit_since_ms() const { return soft_limit_since_ms_; }
+
+  // net::ConnectionHandler
+  std::span<char> OnReadBuffer(size_t suggested) override;
+  void OnRead(size_t n) override;
+  void OnClose() override;
+  void OnDrained() override;
+
+ private:
+  void ExecuteOne(cmd::Args argv);
+
+  Server* server_;
+  std::unique_ptr<net::Connection> conn_;
+  resp::RequestParser parser_;
+  resp::ReplyWriter writer_;
+  cmd::ClientState state_;
+  bool paused_ = false;
+  std::vector<std::string> pending_;  // the command that met a CLIENT PAUSE
+  bool reading_paused_for_output_ = false;
+  int64_t soft_limit_since_ms_ = 0;
+};
+
+}  // namespace pykv::server

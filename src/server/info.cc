@@ -1,0 +1,283 @@
+// INFO: the server's facts in Redis's field names and format ("# Section" headers,
+// "field:value" lines, CRLF), so tools that parse Redis's INFO read PyKV's unchanged.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "common/memory.h"
+#include "server/client_session.h"
+#include "server/server.h"
+
+namespace pykv::server {
+
+namespace {
+
+constexpr const char* kRedisCompatVersion = "7.0.15";
+
+std::string Human(uint64_t bytes) {
+  const char* units[] = {"B", "K", "M", "G", "T", "P"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) {
+    std::snprintf(buf, sizeof(buf), "%lluB", static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2f%s", v, units[u]);
+  }
+  return buf;
+}
+
+void Field(std::string* out, const char* name, const std::string& value) {
+  *out += name;
+  *out += ':';
+  *out += value;
+  *out += "\r\n";
+}
+
+void Field(std::string* out, const char* name, uint64_t value) {
+  Field(out, name, std::to_string(value));
+}
+
+void FieldI(std::string* out, const char* name, int64_t value) {
+  Field(out, name, std::to_string(value));
+}
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+// A stable per-process id, like Redis's run_id.
+const std::string& RunId() {
+  static const std::string id = [] {
+    std::string s;
+    uint64_t x = static_cast<uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull ^
+                 static_cast<uint64_t>(time(nullptr));
+    const char* hex = "0123456789abcdef";
+    for (int i = 0; i < 40; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      s += hex[x & 15];
+    }
+    return s;
+  }();
+  return id;
+}
+
+}  // namespace
+
+std::string Server::Info(const std::vector<std::string>& requested) {
+  static const std::vector<std::string> kDefault = {
+      "server", "clients", "memory", "persistence", "stats", "replication",
+      "cpu", "modules", "errorstats", "cluster", "keyspace"};
+  std::vector<std::string> sections;
+  bool all = false;
+  for (const std::string& r : requested) {
+    if (r == "all" || r == "everything") {
+      all = true;
+    } else if (r == "default") {
+      sections.insert(sections.end(), kDefault.begin(), kDefault.end());
+    } else {
+      sections.push_back(r);
+    }
+  }
+  if (requested.empty() || all) {
+    sections = kDefault;
+    if (all) {
+      sections.insert(sections.begin() + 9, "commandstats");
+      sections.insert(sections.begin() + 10, "latencystats");
+    }
+  }
+  std::string out;
+  for (const std::string& name : sections) {
+    std::string text = InfoSection(name);
+    if (text.empty()) continue;
+    if (!out.empty()) out += "\r\n";
+    out += text;
+  }
+  return out;
+}
+
+std::string Server::InfoSection(const std::string& name) {
+  const Settings& s = settings();
+  const int64_t now_ms = clock_->NowMs();
+  std::string o;
+  if (name == "server") {
+    o += "# Server\r\n";
+    Field(&o, "redis_version", kRedisCompatVersion);
+    Field(&o, "pykv_version", PYKV_VERSION);
+    Field(&o, "redis_git_sha1", "00000000");
+    Field(&o, "redis_git_dirty", "0");
+    Field(&o, "redis_mode", "standalone");
+    struct utsname u;
+    if (uname(&u) == 0) {
+      Field(&o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+    }
+    Field(&o, "arch_bits", "64");
+    Field(&o, "multiplexing_api", "libuv");
+    Field(&o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) +
+                                 "." + std::to_string(__GNUC_PATCHLEVEL__));
+    FieldI(&o, "process_id", getpid());
+    Field(&o, "run_id", RunId());
+    FieldI(&o, "tcp_port", bound_port_);
+    FieldI(&o, "server_time_usec", clock_->NowUs());
+    FieldI(&o, "uptime_in_seconds", UptimeSeconds());
+    FieldI(&o, "uptime_in_days", UptimeSeconds() / 86400);
+    FieldI(&o, "hz", s.hz);
+    FieldI(&o, "configured_hz", s.hz);
+    Field(&o, "lru_clock", static_cast<uint64_t>((now_ms / 1000) & ((1 << 24) - 1)));
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    Field(&o, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string());
+    Field(&o, "config_file", config_.config_file_abs());
+    Field(&o, "io_threads_active", "0");
+  } else if (name == "clients") {
+    o += "# Clients\r\n";
+    Field(&o, "connected_clients", static_cast<uint64_t>(sessions_.size()));
+    Field(&o, "cluster_connections", "0");
+    FieldI(&o, "maxclients", s.maxclients);
+    size_t max_in = 0, max_out = 0;
+    for (const auto& [id, sess] : sessions_) {
+      max_in = std::max(max_in, sess->parser().buffered());
+      max_out = std::max(max_out, sess->connection().output().size());
+    }
+    Field(&o, "client_recent_max_input_buffer", static_cast<uint64_t>(max_in));
+    Field(&o, "client_recent_max_output_buffer", static_cast<uint64_t>(max_out));
+    Field(&o, "blocked_clients", "0");
+    Field(&o, "tracking_clients", "0");
+    Field(&o, "clients_in_timeout_table", "0");
+    Field(&o, "paused_clients", static_cast<uint64_t>(paused_.size()));
+  } else if (name == "memory") {
+    o += "# Memory\r\n";
+    size_t used = UsedMemory();
+    size_t rss = ResidentSetBytes();
+    if (used > peak_memory_) peak_memory_ = used;
+    Field(&o, "used_memory", static_cast<uint64_t>(used));
+    Field(&o, "used_memory_human", Human(used));
+    Field(&o, "used_memory_rss", static_cast<uint64_t>(rss));
+    Field(&o, "used_memory_rss_human", Human(rss));
+    Field(&o, "used_memory_peak", static_cast<uint64_t>(peak_memory_));
+    Field(&o, "used_memory_peak_human", Human(peak_memory_));
+    Field(&o, "used_memory_dataset", static_cast<uint64_t>(keyspace_->bytes()));
+    Field(&o, "used_memory_keys", static_cast<uint64_t>(keyspace_->size()));
+    Field(&o, "maxmemory", s.maxmemory);
+    Field(&o, "maxmemory_human", Human(s.maxmemory));
+    Field(&o, "maxmemory_policy", s.maxmemory_policy);
+    Field(&o, "maxkeys", s.maxkeys);
+    Field(&o, "mem_fragmentation_ratio", Fixed(used ? static_cast<double>(rss) / used : 0, 2));
+    Field(&o, "mem_allocator", AllocatorName());
+    Field(&o, "lazyfree_pending_objects", "0");
+  } else if (name == "persistence") {
+    o += "# Persistence\r\n";
+    Field(&o, "loading", dispatcher_->loading() ? "1" : "0");
+    Field(&o, "async_loading", "0");
+    Field(&o, "rdb_changes_since_last_save", dispatcher_->stats().dirty);
+    Field(&o, "rdb_bgsave_in_progress", "0");
+    FieldI(&o, "rdb_last_save_time", last_save_unix_);
+    Field(&o, "rdb_last_bgsave_status", "ok");
+    Field(&o, "aof_enabled", "0");
+    Field(&o, "aof_rewrite_in_progress", "0");
+    Field(&o, "aof_rewrite_scheduled", "0");
+    Field(&o, "aof_last_rewrite_time_sec", "-1");
+    Field(&o, "aof_current_rewrite_time_sec", "-1");
+    Field(&o, "aof_last_bgrewrite_status", "ok");
+    Field(&o, "aof_rewrites", "0");
+    Field(&o, "aof_last_write_status", "ok");
+  } else if (name == "stats") {
+    o += "# Stats\r\n";
+    const cmd::DispatcherStats& d = dispatcher_->stats();
+    const store::KeyspaceStats& k = keyspace_->stats();
+    Field(&o, "total_connections_received", stats_.total_connections_received);
+    Field(&o, "total_commands_processed", d.total_commands);
+    Field(&o, "instantaneous_ops_per_sec", ops_per_sec_);
+    Field(&o, "total_net_input_bytes", stats_.total_net_input_bytes);
+    Field(&o, "total_net_output_bytes", stats_.total_net_output_bytes);
+    Field(&o, "rejected_connections", stats_.rejected_connections);
+    Field(&o, "sync_full", "0");
+    Field(&o, "sync_partial_ok", "0");
+    Field(&o, "sync_partial_err", "0");
+    Field(&o, "expired_keys", k.expired_keys);
+    Field(&o, "evicted_keys", k.evicted_keys);
+    Field(&o, "keyspace_hits", k.keyspace_hits);
+    Field(&o, "keyspace_misses", k.keyspace_misses);
+    Field(&o, "pubsub_channels", "0");
+    Field(&o, "pubsub_patterns", "0");
+    Field(&o, "latest_fork_usec", "0");
+    Field(&o, "total_forks", "0");
+    Field(&o, "total_error_replies", d.failed_calls + d.rejected_calls);
+    Field(&o, "client_query_buffer_limit_disconnections",
+          stats_.client_query_buffer_limit_disconnections);
+    Field(&o, "client_output_buffer_limit_disconnections",
+          stats_.client_output_buffer_limit_disconnections);
+  } else if (name == "replication") {
+    o += "# Replication\r\n";
+    Field(&o, "role", "master");
+    Field(&o, "connected_slaves", "0");
+    Field(&o, "master_failover_state", "no-failover");
+    Field(&o, "master_replid", RunId());
+    Field(&o, "master_replid2", std::string(40, '0'));
+    Field(&o, "master_repl_offset", "0");
+    Field(&o, "second_repl_offset", "-1");
+    Field(&o, "repl_backlog_active", "0");
+    Field(&o, "repl_backlog_size", "1048576");
+    Field(&o, "repl_backlog_first_byte_offset", "0");
+    Field(&o, "repl_backlog_histlen", "0");
+  } else if (name == "cpu") {
+    o += "# CPU\r\n";
+    struct rusage self, children;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    auto secs = [](const timeval& tv) {
+      return Fixed(static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6, 6);
+    };
+    Field(&o, "used_cpu_sys", secs(self.ru_stime));
+    Field(&o, "used_cpu_user", secs(self.ru_utime));
+    Field(&o, "used_cpu_sys_children", secs(children.ru_stime));
+    Field(&o, "used_cpu_user_children", secs(children.ru_utime));
+  } else if (name == "modules") {
+    o += "# Modules\r\n";
+  } else if (name == "errorstats") {
+    o += "# Errorstats\r\n";
+    for (const auto& [code, count] : dispatcher_->stats().error_codes) {
+      o += "errorstat_" + code + ":count=" + std::to_string(count) + "\r\n";
+    }
+  } else if (name == "commandstats") {
+    o += "# Commandstats\r\n";
+    auto emit = [&o](const cmd::Command& c) {
+      const cmd::CommandStats& st = c.stats;
+      if (st.calls == 0 && st.rejected_calls == 0 && st.failed_calls == 0) return;
+      double per_call = st.calls ? static_cast<double>(st.usec) / st.calls : 0;
+      o += "cmdstat_" + c.name + ":calls=" + std::to_string(st.calls) +
+           ",usec=" + std::to_string(st.usec) + ",usec_per_call=" + Fixed(per_call, 2) +
+           ",rejected_calls=" + std::to_string(st.rejected_calls) +
+           ",failed_calls=" + std::to_string(st.failed_calls) + "\r\n";
+    };
+    for (const cmd::Command* c : dispatcher_->table().all()) {
+      emit(*c);
+      for (const cmd::Command& sub : c->subcommands) emit(sub);
+    }
+  } else if (name == "latencystats") {
+    o += "# Latencystats\r\n";
+  } else if (name == "cluster") {
+    o += "# Cluster\r\n";
+    Field(&o, "cluster_enabled", "0");
+  } else if (name == "keyspace") {
+    o += "# Keyspace\r\n";
+    if (keyspace_->size() > 0) {
+      o += "db0:keys=" + std::to_string(keyspace_->size()) +
+           ",expires=" + std::to_string(keyspace_->volatile_size()) + ",avg_ttl=0\r\n";
+    }
+  }
+  return o;
+}
+
+}  // namespace pykv::server

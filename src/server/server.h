@@ -1,0 +1,137 @@
+// Server: the wiring. Owns the loop, the listeners, the keyspace, the dispatcher and the
+// client sessions; implements the command layer's ServerContext (INFO, CONFIG, CLIENT,
+// SHUTDOWN, MONITOR) and the mutation sink. Before the loop sleeps it flushes every client
+// with pending replies; a cron timer runs active expiry, client timeouts and statistics.
+// Construct and Run() on the thread that will be the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "commands/dispatcher.h"
+#include "commands/mutation_sink.h"
+#include "commands/server_context.h"
+#include "common/clock.h"
+#include "net/listener.h"
+#include "net/loop.h"
+#include "resp/request_parser.h"
+#include "server/config.h"
+#include "store/keyspace.h"
+
+namespace pykv::server {
+
+class ClientSession;
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t expired_stale_perc = 0;
+  int64_t start_time_ms = 0;
+  uint64_t client_query_buffer_limit_disconnections = 0;
+  uint64_t client_output_buffer_limit_disconnections = 0;
+};
+
+class Server final : public cmd::ServerContext, public cmd::MutationSink {
+ public:
+  explicit Server(Config config);
+  ~Server() override;
+
+  // Binds, starts the loop and blocks until shutdown. Returns the exit status.
+  Status Run();
+
+  // ---- used by ClientSession ----
+  cmd::Dispatcher& dispatcher() { return *dispatcher_; }
+  const Clock* clock() const { return clock_; }
+  net::Loop& loop() { return loop_; }
+  const Settings& settings() const { return config_.settings(); }
+  // Marks the session as having replies to flush before the loop sleeps.
+  void MarkPendingWrite(ClientSession* s);
+  void OnSessionClosed(ClientSession* s);
+  // True when the command must wait (CLIENT PAUSE).
+  bool ShouldPause(const cmd::Command* c) const;
+  void AddPaused(ClientSession* s);
+  ServerStats& stats() { return stats_; }
+
+  // ---- cmd::ServerContext ----
+  std::string Info(const std::vector<std::string>& sections) override;
+  std::vector<std::pair<std::string, std::string>> ConfigGet(std::string_view pattern) override;
+  Status ConfigSet(const std::vector<std::pair<std::string, std::string>>& pairs) override;
+  Status ConfigRewrite() override;
+  void ResetStats() override;
+  const std::string& RequirePass() const override { return settings().requirepass; }
+  std::string ClientList(const cmd::ClientFilter& filter) override;
+  std::string ClientInfo(const cmd::ClientState& client) override;
+  size_t KillClients(const cmd::ClientFilter& filter) override;
+  void PauseClients(int64_t until_ms, bool writes_only) override;
+  void UnpauseClients() override;
+  void AddMonitor(cmd::ClientState& client) override;
+  void RemoveMonitor(cmd::ClientState& client) override;
+  bool HasMonitors() const override { return !monitors_.empty(); }
+  void FeedMonitors(const cmd::ClientState& client, cmd::Args argv) override;
+  Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) override;
+  std::string PersistenceError() const override { return {}; }
+  bool IsReadonlyReplica() const override { return false; }
+  int64_t LastSaveTime() const override { return last_save_unix_; }
+  int64_t UptimeSeconds() const override;
+  size_t UsedMemory() const override;
+  uint64_t ProtoMaxBulkLen() const override { return settings().proto_max_bulk_len; }
+  void SetActiveExpire(bool on) override { active_expire_ = on; }
+  bool DebugAllowed(const cmd::ClientState& client) const override;
+
+  // ---- cmd::MutationSink ----
+  void Propagate(cmd::Args argv) override;
+
+ private:
+  Status Listen();
+  void OnAccept(std::unique_ptr<net::Connection> conn);
+  void BeforeSleep();
+  void Cron();
+  void ApplySettings();
+  void OnConfigChange(std::string_view name);
+  void StopServing();
+  ClientSession* FindSession(uint64_t id) const;
+  bool FilterMatches(const ClientSession& s, const cmd::ClientFilter& f) const;
+  std::string InfoSection(const std::string& name);
+  void WritePortFile(int port);
+  class Refused;
+  // Sends what the connection's output holds (a refusal), then closes it.
+  void RefuseConnection(std::unique_ptr<net::Connection> conn);
+  void ForgetRefused(Refused* r);
+
+  Config config_;
+  const Clock* clock_;
+  net::Loop loop_;
+  std::vector<std::unique_ptr<net::Listener>> listeners_;
+  std::unique_ptr<store::Keyspace> keyspace_;
+  std::unique_ptr<cmd::Dispatcher> dispatcher_;
+  resp::ParserLimits parser_limits_;
+  std::unordered_map<uint64_t, std::unique_ptr<ClientSession>> sessions_;
+  // Freed at the next iteration: they are released from inside their close callbacks.
+  std::vector<std::unique_ptr<ClientSession>> deferred_sessions_;
+  std::vector<std::unique_ptr<Refused>> refused_;
+  std::vector<std::unique_ptr<Refused>> deferred_free_;
+  std::vector<ClientSession*> pending_writes_;
+  std::vector<ClientSession*> paused_;
+  std::unordered_set<ClientSession*> monitors_;
+  uint64_t next_client_id_ = 1;
+  int64_t pause_until_ms_ = 0;
+  int64_t last_cron_ms_ = 0;
+  size_t peak_memory_ = 0;
+  uint64_t ops_per_sec_ = 0;
+  uint64_t ops_sample_commands_ = 0;
+  int64_t ops_sample_ms_ = 0;
+  bool pause_writes_only_ = false;
+  bool active_expire_ = true;
+  bool shutting_down_ = false;
+  int64_t last_save_unix_ = 0;
+  int bound_port_ = 0;
+  ServerStats stats_;
+};
+
+}  // namespace pykv::server

@@ -1,0 +1,142 @@
+// CommandTest: a whole command layer in one process for unit tests: a FakeClock, a real
+// store::Keyspace, a RecordingSink, the Dispatcher with the full command table, one client
+// and its reply writer. Run({"SET", "k", "v"}) executes a command and returns the raw RESP
+// bytes it answered. Plus small helpers that spell expected RESP replies.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "commands/client_state.h"
+#include "commands/dispatcher.h"
+#include "commands/mutation_sink.h"
+#include "commands/server_context.h"
+#include "common/clock.h"
+#include "common/out_buffer.h"
+#include "resp/reply_writer.h"
+#include "store/keyspace.h"
+
+namespace pykv::cmd::testing {
+
+// Simple in-memory answers for everything the server would provide.
+class FakeServerContext final : public ServerContext {
+ public:
+  std::string Info(const std::vector<std::string>&) override { return "# Server\r\n"; }
+  std::vector<std::pair<std::string, std::string>> ConfigGet(std::string_view) override {
+    return {};
+  }
+  Status ConfigSet(const std::vector<std::pair<std::string, std::string>>&) override {
+    return Status::Ok();
+  }
+  Status ConfigRewrite() override { return Status::Ok(); }
+  void ResetStats() override {}
+  const std::string& RequirePass() const override { return requirepass; }
+  std::string ClientList(const ClientFilter&) override { return ""; }
+  std::string ClientInfo(const ClientState&) override { return ""; }
+  size_t KillClients(const ClientFilter&) override { return 0; }
+  void PauseClients(int64_t, bool) override {}
+  void UnpauseClients() override {}
+  void AddMonitor(ClientState&) override {}
+  void RemoveMonitor(ClientState&) override {}
+  bool HasMonitors() const override { return false; }
+  void FeedMonitors(const ClientState&, Args) override {}
+  Status Shutdown(bool, bool, bool, bool, bool) override { return Status::Ok(); }
+  std::string PersistenceError() const override { return persistence_error; }
+  bool IsReadonlyReplica() const override { return readonly_replica; }
+  int64_t LastSaveTime() const override { return 0; }
+  int64_t UptimeSeconds() const override { return 0; }
+  size_t UsedMemory() const override { return 0; }
+  void SetActiveExpire(bool on) override { active_expire = on; }
+  bool DebugAllowed(const ClientState&) const override { return debug_allowed; }
+  uint64_t ProtoMaxBulkLen() const override { return proto_max_bulk_len; }
+
+  std::string requirepass;
+  std::string persistence_error;
+  bool readonly_replica = false;
+  bool active_expire = true;
+  bool debug_allowed = true;
+  uint64_t proto_max_bulk_len = 512ull * 1024 * 1024;
+};
+
+// Keeps a client together with the buffer its replies go to.
+struct TestClient {
+  TestClient() : writer(&out) { state.socket_output = &out; }
+  TestClient(const TestClient&) = delete;
+  TestClient& operator=(const TestClient&) = delete;
+  ClientState state;
+  OutBuffer out;
+  resp::ReplyWriter writer;
+};
+
+class CommandTest {
+ public:
+  // The keyspace is built before (and so outlives) the dispatcher, its listener.
+  CommandTest() : keyspace(&clock, /*hash_seed=*/42), dispatcher(&keyspace, &server, &sink, &clock) {}
+
+  // Runs argv as the default client; returns the reply bytes and clears its buffer.
+  std::string Run(std::initializer_list<std::string_view> argv) { return RunAs(client, argv); }
+  std::string Run(const std::vector<std::string>& argv) {
+    std::vector<std::string_view> views(argv.begin(), argv.end());
+    return RunViews(client, views);
+  }
+  std::string RunAs(TestClient& c, std::initializer_list<std::string_view> argv) {
+    std::vector<std::string_view> views(argv);
+    return RunViews(c, views);
+  }
+
+  // The commands propagated so far, and forgetting them.
+  const std::vector<std::vector<std::string>>& propagated() const { return sink.commands; }
+  void ClearPropagated() { sink.commands.clear(); }
+
+  FakeClock clock;
+  FakeServerContext server;
+  store::Keyspace keyspace;
+  RecordingSink sink;
+  Dispatcher dispatcher;
+  TestClient client;
+
+ private:
+  std::string RunViews(TestClient& c, const std::vector<std::string_view>& views) {
+    dispatcher.Execute(c.state, c.writer, Args(views.data(), views.size()));
+    std::string bytes = c.out.ToString();
+    c.out.Clear();
+    return bytes;
+  }
+};
+
+// ---- Expected replies ----
+
+inline const std::string kOk = "+OK\r\n";
+inline const std::string kNil = "$-1\r\n";
+inline const std::string kNilArray = "*-1\r\n";
+inline const std::string kQueued = "+QUEUED\r\n";
+
+inline std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
+inline std::string Bulk(std::string_view s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
+}
+inline std::string Simple(std::string_view s) { return "+" + std::string(s) + "\r\n"; }
+inline std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
+inline std::string ArrHeader(size_t n) { return "*" + std::to_string(n) + "\r\n"; }
+// An array of already encoded elements.
+inline std::string Arr(std::initializer_list<std::string> elems) {
+  std::string out = ArrHeader(elems.size());
+  for (const std::string& e : elems) out += e;
+  return out;
+}
+// An array of bulk strings.
+inline std::string BulkArr(std::initializer_list<std::string_view> items) {
+  std::string out = ArrHeader(items.size());
+  for (std::string_view s : items) out += Bulk(s);
+  return out;
+}
+
+using Argv = std::vector<std::string>;
+
+}  // namespace pykv::cmd::testing
