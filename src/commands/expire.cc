@@ -123,7 +123,9 @@ void TtlGeneric(CommandContext& ctx, bool output_ms, bool absolute) {
   }
   int64_t ttl = absolute ? expire : expire - ctx.now_ms();
   if (ttl < 0) ttl = 0;
-  ctx.reply.Integer(output_ms ? ttl : (ttl + 500) / 1000);
+  // Rounded as (ttl + 500) / 1000 but without overflowing near INT64_MAX (PEXPIREAT takes
+  // any positive time).
+  ctx.reply.Integer(output_ms ? ttl : ttl / 1000 + (ttl % 1000 >= 500 ? 1 : 0));
 }
 
 void TtlCommand(CommandContext& ctx) { TtlGeneric(ctx, false, false); }

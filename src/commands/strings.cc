@@ -31,55 +31,59 @@ struct SetOptions {
 enum class SetFlavor { kSet, kGetex };
 
 // Parses [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] (and GETEX's PERSIST).
-// Replies with the error and returns false on bad input.
+// Replies with the error and returns false on bad input. As in Redis, every option is
+// matched before the expiry value is read (so a bad option wins over a bad number), and an
+// option may repeat (EX 1 EX 2: the last value wins) but never combine with a conflicting one.
 bool ParseSetOptions(CommandContext& ctx, size_t start, SetFlavor flavor, SetOptions* o,
                      bool* persist) {
+  static constexpr std::string_view kExpireNames[] = {"EX", "PX", "EXAT", "PXAT"};
+  const bool is_set = flavor == SetFlavor::kSet;
+  int expire_kind = -1;  // 0 EX, 1 PX, 2 EXAT, 3 PXAT
+  std::string_view expire_arg;
   ArgCursor cur(ctx.args, start);
   while (!cur.done()) {
-    int expire_kind = -1;  // 0 EX, 1 PX, 2 EXAT, 3 PXAT
-    if (flavor == SetFlavor::kSet && cur.Accept("NX") && !o->xx) {
+    // Matched by peeking: an option that is refused must not be consumed, or the next
+    // argument would be tried against the remaining options in its place.
+    std::string_view opt = cur.Next();
+    int kind = -1;
+    for (int k = 0; k < 4; ++k) {
+      if (EqualsIgnoreCase(opt, kExpireNames[k])) kind = k;
+    }
+    const bool persisting = persist != nullptr && *persist;
+    if (is_set && EqualsIgnoreCase(opt, "NX") && !o->xx) {
       o->nx = true;
-    } else if (flavor == SetFlavor::kSet && cur.Accept("XX") && !o->nx) {
+    } else if (is_set && EqualsIgnoreCase(opt, "XX") && !o->nx) {
       o->xx = true;
-    } else if (flavor == SetFlavor::kSet && cur.Accept("GET")) {
+    } else if (is_set && EqualsIgnoreCase(opt, "GET")) {
       o->get = true;
-    } else if (flavor == SetFlavor::kSet && cur.Accept("KEEPTTL") && !o->has_expire) {
+    } else if (is_set && EqualsIgnoreCase(opt, "KEEPTTL") && expire_kind < 0) {
       o->keepttl = true;
-    } else if (flavor == SetFlavor::kGetex && cur.Accept("PERSIST") && !o->has_expire &&
-               !*persist) {
+    } else if (!is_set && EqualsIgnoreCase(opt, "PERSIST") && expire_kind < 0) {
       *persist = true;
-    } else if (cur.Accept("EX")) {
-      expire_kind = 0;
-    } else if (cur.Accept("PX")) {
-      expire_kind = 1;
-    } else if (cur.Accept("EXAT")) {
-      expire_kind = 2;
-    } else if (cur.Accept("PXAT")) {
-      expire_kind = 3;
+    } else if (kind >= 0 && (expire_kind < 0 || expire_kind == kind) && !o->keepttl &&
+               !persisting && !cur.done()) {
+      expire_kind = kind;
+      expire_arg = cur.Next();
     } else {
       ctx.reply.Error(err::kSyntax);
       return false;
     }
-    if (expire_kind < 0) continue;
-    if (o->has_expire || o->keepttl || (persist != nullptr && *persist) || cur.done()) {
-      ctx.reply.Error(err::kSyntax);
-      return false;
-    }
-    int64_t v;
-    if (!cur.NextInt64(&v)) {
-      ctx.reply.Error(err::kNotInteger);
-      return false;
-    }
-    TtlUnit unit = (expire_kind == 0 || expire_kind == 2) ? TtlUnit::kSeconds
-                                                          : TtlUnit::kMilliseconds;
-    bool relative = expire_kind < 2;
-    if (v <= 0 || !ToAbsoluteMs(v, unit, relative, ctx.now_ms(), &o->expire_at_ms)) {
-      ctx.reply.Error(err::InvalidExpire(ctx.command.name));
-      return false;
-    }
-    o->has_expire = true;
-    o->relative = relative;
   }
+  if (expire_kind < 0) return true;
+  int64_t v;
+  if (!ParseInt64(expire_arg, &v)) {
+    ctx.reply.Error(err::kNotInteger);
+    return false;
+  }
+  TtlUnit unit =
+      (expire_kind == 0 || expire_kind == 2) ? TtlUnit::kSeconds : TtlUnit::kMilliseconds;
+  bool relative = expire_kind < 2;
+  if (v <= 0 || !ToAbsoluteMs(v, unit, relative, ctx.now_ms(), &o->expire_at_ms)) {
+    ctx.reply.Error(err::InvalidExpire(ctx.command.name));
+    return false;
+  }
+  o->has_expire = true;
+  o->relative = relative;
   return true;
 }
 

@@ -26,8 +26,9 @@ class ConnectionHandler {
   virtual std::span<char> OnReadBuffer(size_t suggested) = 0;
   // n bytes were read into the last buffer handed out.
   virtual void OnRead(size_t n) = 0;
-  // The peer closed, an error happened, or Close() completed. Called once; afterwards the
-  // owner may destroy the Connection.
+  // The peer closed, an error happened, or Close() completed. Called once, from libuv's close
+  // callback; the owner may destroy the Connection in it or afterwards. A peer that only
+  // shuts down its write side (EOF) first gets the output already queued for it.
   virtual void OnClose() = 0;
   // All queued output was written (the owner may resume reading). Called whenever a
   // Flush() or a queued write empties a non-empty output, unless the connection is closing.
@@ -58,7 +59,8 @@ class Connection {
   bool reading() const { return reading_; }
   // Closes now, dropping unsent output.
   void Close();
-  // Sends what is queued, then closes (QUIT, protocol errors).
+  // Sends what is queued, then closes (QUIT, protocol errors). Stops reading; the sending
+  // itself is still started by the owner's next Flush().
   void CloseAfterFlush();
   bool closing() const { return closing_ || close_after_flush_; }
 

@@ -86,7 +86,9 @@ void ReplyWriter::Error(std::string_view message) {
   out_->Commit(static_cast<size_t>(p - start));
 }
 
-void ReplyWriter::Integer(int64_t v) { Header(':', v); }
+void ReplyWriter::Integer(int64_t v) {
+  Header(':', v);
+}
 
 void ReplyWriter::Bulk(std::string_view bytes) {
   if (out_ == nullptr) return;
@@ -122,7 +124,9 @@ void ReplyWriter::NullArray() {
   }
 }
 
-void ReplyWriter::ArrayHeader(size_t n) { Header('*', static_cast<int64_t>(n)); }
+void ReplyWriter::ArrayHeader(size_t n) {
+  Header('*', static_cast<int64_t>(n));
+}
 
 void ReplyWriter::MapHeader(size_t n) {
   if (resp3_) {
@@ -132,9 +136,13 @@ void ReplyWriter::MapHeader(size_t n) {
   }
 }
 
-void ReplyWriter::SetHeader(size_t n) { Header(resp3_ ? '~' : '*', static_cast<int64_t>(n)); }
+void ReplyWriter::SetHeader(size_t n) {
+  Header(resp3_ ? '~' : '*', static_cast<int64_t>(n));
+}
 
-void ReplyWriter::PushHeader(size_t n) { Header(resp3_ ? '>' : '*', static_cast<int64_t>(n)); }
+void ReplyWriter::PushHeader(size_t n) {
+  Header(resp3_ ? '>' : '*', static_cast<int64_t>(n));
+}
 
 void ReplyWriter::Double(double v) {
   if (out_ == nullptr) return;

@@ -23,7 +23,7 @@ struct ParserLimits {
   uint64_t max_query_buffer = 1024ull * 1024 * 1024;
   // Redis's fixed limits.
   uint64_t max_multibulk_len = 1024ull * 1024 * 1024;  // Redis: INT_MAX-ish
-  size_t max_inline_len = 64 * 1024;                  // PROTO_INLINE_MAX_SIZE
+  size_t max_inline_len = 64 * 1024;                   // PROTO_INLINE_MAX_SIZE
 };
 
 class RequestParser {
@@ -85,16 +85,16 @@ class RequestParser {
   std::unique_ptr<char[]> buf_;
   size_t cap_ = 0;
   size_t end_ = 0;
-  size_t consumed_ = 0;        // everything before this is done with
+  size_t consumed_ = 0;  // everything before this is done with
   size_t cmd_start_ = 0;
-  uint64_t base_offset_ = 0;   // bytes dropped by Compact() so far
+  uint64_t base_offset_ = 0;  // bytes dropped by Compact() so far
   bool authenticated_ = true;
 
   // Multibulk state survives across calls so a large bulk is not rescanned.
-  int64_t multibulk_left_ = 0;   // args still to read in the current command; 0 = none
-  int64_t bulk_len_ = -1;        // length of the bulk being read; -1 = header not read
-  size_t pos_ = 0;               // parse position within buf_
-  size_t scan_ = 0;              // bytes in [line start, scan_) hold no line terminator
+  int64_t multibulk_left_ = 0;  // args still to read in the current command; 0 = none
+  int64_t bulk_len_ = -1;       // length of the bulk being read; -1 = header not read
+  size_t pos_ = 0;              // parse position within buf_
+  size_t scan_ = 0;             // bytes in [line start, scan_) hold no line terminator
   std::vector<std::pair<size_t, size_t>> arg_offsets_;  // (offset, len) into buf_
   std::vector<std::string> inline_args_;  // inline commands unescape into owned strings
   std::vector<std::string_view> argv_;

@@ -545,6 +545,9 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(String("pidfile", &Settings::pidfile, kImmutable));
   t.push_back(String("dir", &Settings::dir, kProtected, CheckNotEmpty));
   t.push_back(Int("hz", &Settings::hz, 1, 500, kMutable));
+  // Redis 7 protects DEBUG the same way: off unless enabled at start-up.
+  t.push_back(Enum("enable-debug-command", &Settings::enable_debug_command,
+                   {"no", "yes", "local"}, kImmutable));
   // Keyspace limits
   t.push_back(Int("maxkeys", &Settings::maxkeys, 0, kInt64Max, kMutable));
   t.push_back(Memory("maxmemory", &Settings::maxmemory, 0, kUint64Max, kMutable));

@@ -474,6 +474,13 @@ std::vector<std::pair<std::string, std::string>> Server::ConfigGet(std::string_v
 }
 
 Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  for (const auto& [name, value] : pairs) {
+    if (name == "appendonly" && EqualsIgnoreCase(value, "yes")) {
+      return Status::Unsupported(
+          "ERR CONFIG SET failed (possibly related to argument 'appendonly') - the append-only "
+          "file is not available in this version of PyKV yet");
+    }
+  }
   return config_.SetAtRuntime(pairs);
 }
 

@@ -29,12 +29,12 @@ using pykv::resp::RequestParser;
 using Result = RequestParser::Result;
 
 // A failed property is a finding: print and abort so libFuzzer saves the input.
-#define FUZZ_CHECK(cond)                                               \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
+#define FUZZ_CHECK(cond)                                                        \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
       std::fprintf(stderr, "property failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                    \
-    }                                                                  \
+      std::abort();                                                             \
+    }                                                                           \
   } while (0)
 
 struct Parsed {
@@ -139,9 +139,9 @@ void CheckErrorReply(std::string_view message) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   if (size < 4) return 0;
   const uint8_t flags = bytes[0];
-  Rng rng{(static_cast<uint32_t>(bytes[1]) << 16 | static_cast<uint32_t>(bytes[2]) << 8 |
-           bytes[3]) |
-          1u};
+  Rng rng{
+      (static_cast<uint32_t>(bytes[1]) << 16 | static_cast<uint32_t>(bytes[2]) << 8 | bytes[3]) |
+      1u};
   std::string_view data(reinterpret_cast<const char*>(bytes) + 4, size - 4);
 
   Config cfg;

@@ -1,7 +1,6 @@
 // The generic key family (keys.cc): replies and error texts checked against Redis 7.0.
 #include <doctest/doctest.h>
 
-#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,46 +10,208 @@
 namespace pykv::cmd::testing {
 namespace {
 
-// Splits a flat RESP array of bulk strings (as KEYS answers) into its items.
-std::vector<std::string> ParseBulkArray(const std::string& resp, size_t* pos_in_out = nullptr) {
-  size_t pos = pos_in_out ? *pos_in_out : 0;
-  std::vector<std::string> items;
-  REQUIRE(resp[pos] == '*');
-  size_t eol = resp.find("\r\n", pos);
-  long n = std::stol(resp.substr(pos + 1, eol - pos - 1));
-  pos = eol + 2;
-  for (long i = 0; i < n; ++i) {
-    REQUIRE(resp[pos] == '$');
-    eol = resp.find("\r\n", pos);
-    size_t len = std::stoul(resp.substr(pos + 1, eol - pos - 1));
-    items.push_back(resp.substr(eol + 2, len));
-    pos = eol + 2 + len + 2;
-  }
-  if (pos_in_out) *pos_in_out = pos;
-  return items;
+using namespace std::string_literals;
+
+// Redis 7.0.15's replies to these sequences, recorded from a real server.
+// clang-format off
+const std::vector<RedisCase> kRedisCases = {
+    {"DEL, UNLINK, EXISTS, TYPE", {
+        {{"SET", "a", "1"}, "+OK\r\n"s},
+        {{"SET", "b", "2"}, "+OK\r\n"s},
+        {{"DEL", "a", "b", "c", "a"}, ":2\r\n"s},
+        {{"DEL", "a"}, ":0\r\n"s},
+        {{"DEL"}, "-ERR wrong number of arguments for 'del' command\r\n"s},
+        {{"UNLINK"}, "-ERR wrong number of arguments for 'unlink' command\r\n"s},
+        {{"SET", "a", "1"}, "+OK\r\n"s},
+        {{"UNLINK", "a", "a"}, ":1\r\n"s},
+        {{"SET", "a", "1"}, "+OK\r\n"s},
+        {{"EXISTS", "a", "a", "x", "a"}, ":3\r\n"s},
+        {{"EXISTS"}, "-ERR wrong number of arguments for 'exists' command\r\n"s},
+        {{"TYPE", "a"}, "+string\r\n"s},
+        {{"TYPE", "x"}, "+none\r\n"s},
+        {{"TYPE"}, "-ERR wrong number of arguments for 'type' command\r\n"s},
+        {{"TYPE", "a", "b"}, "-ERR wrong number of arguments for 'type' command\r\n"s},
+    }},
+    {"RENAME, RENAMENX", {
+        {{"RENAME", "nokey", "b"}, "-ERR no such key\r\n"s},
+        {{"RENAMENX", "nokey", "b"}, "-ERR no such key\r\n"s},
+        {{"RENAME", "nokey", "nokey"}, "-ERR no such key\r\n"s},
+        {{"RENAMENX", "nokey", "nokey"}, "-ERR no such key\r\n"s},
+        {{"SET", "a", "1", "EX", "100"}, "+OK\r\n"s},
+        {{"SET", "b", "old"}, "+OK\r\n"s},
+        {{"RENAME", "a", "a"}, "+OK\r\n"s},
+        {{"RENAMENX", "a", "a"}, ":0\r\n"s},
+        {{"RENAMENX", "a", "b"}, ":0\r\n"s},
+        {{"RENAME", "a", "b"}, "+OK\r\n"s},
+        {{"GET", "b"}, "$1\r\n1\r\n"s},
+        {{"TTL", "b"}, ":100\r\n"s},
+        {{"EXISTS", "a"}, ":0\r\n"s},
+        {{"RENAMENX", "b", "c"}, ":1\r\n"s},
+        {{"GET", "c"}, "$1\r\n1\r\n"s},
+        {{"TTL", "c"}, ":100\r\n"s},
+        {{"RENAME", "c"}, "-ERR wrong number of arguments for 'rename' command\r\n"s},
+        {{"RENAME", "c", "d", "e"}, "-ERR wrong number of arguments for 'rename' command\r\n"s},
+    }},
+    {"COPY", {
+        {{"SET", "a", "1"}, "+OK\r\n"s},
+        {{"COPY", "a", "a"}, "-ERR source and destination objects are the same\r\n"s},
+        {{"COPY", "nokey", "nokey"}, "-ERR source and destination objects are the same\r\n"s},
+        // PyKV has one database: Redis (16 databases) answers :1 here.
+        {{"COPY", "a", "b", "DB", "1"}, "-ERR DB index is out of range\r\n"s},
+        {{"COPY", "a", "b", "DB", "-1"}, "-ERR DB index is out of range\r\n"s},
+        {{"COPY", "a", "a", "DB", "16"}, "-ERR DB index is out of range\r\n"s},
+        {{"COPY", "a", "b", "DB", "x"}, "-ERR value is not an integer or out of range\r\n"s},
+        {{"COPY", "a", "b", "DB"}, "-ERR syntax error\r\n"s},
+        {{"COPY", "a", "b", "FOO"}, "-ERR syntax error\r\n"s},
+        {{"COPY", "a", "b", "REPLACE", "FOO"}, "-ERR syntax error\r\n"s},
+        {{"COPY", "nokey", "b"}, ":0\r\n"s},
+        {{"COPY", "a", "b", "DB", "0"}, ":1\r\n"s},
+        {{"GET", "b"}, "$1\r\n1\r\n"s},
+        {{"SET", "a", "2"}, "+OK\r\n"s},
+        {{"COPY", "a", "b"}, ":0\r\n"s},
+        {{"GET", "b"}, "$1\r\n1\r\n"s},
+        {{"COPY", "a", "b", "replace"}, ":1\r\n"s},
+        {{"GET", "b"}, "$1\r\n2\r\n"s},
+        {{"COPY", "a", "b", "REPLACE", "REPLACE", "db", "0"}, ":1\r\n"s},
+        {{"COPY", "a"}, "-ERR wrong number of arguments for 'copy' command\r\n"s},
+        {{"SET", "t", "v", "EX", "100"}, "+OK\r\n"s},
+        {{"COPY", "t", "t2"}, ":1\r\n"s},
+        {{"TTL", "t2"}, ":100\r\n"s},
+        {{"COPY", "a", "t2", "REPLACE"}, ":1\r\n"s},
+        {{"TTL", "t2"}, ":-1\r\n"s},
+        {{"COPY", "a", "c", "DB", "00"}, "-ERR value is not an integer or out of range\r\n"s},
+        {{"COPY", "a", "d", "DB", "0x"}, "-ERR value is not an integer or out of range\r\n"s},
+    }},
+    {"KEYS with one match", {
+        {{"KEYS", "*"}, "*0\r\n"s},
+        {{"SET", "hello", "1"}, "+OK\r\n"s},
+        {{"KEYS", "h?llo"}, "*1\r\n$5\r\nhello\r\n"s},
+        {{"KEYS", "h[^e]llo"}, "*0\r\n"s},
+        {{"KEYS", "h[a-f]llo"}, "*1\r\n$5\r\nhello\r\n"s},
+        {{"KEYS", "*l*"}, "*1\r\n$5\r\nhello\r\n"s},
+        {{"KEYS", "H*"}, "*0\r\n"s},
+        {{"KEYS", "nomatch"}, "*0\r\n"s},
+        {{"KEYS"}, "-ERR wrong number of arguments for 'keys' command\r\n"s},
+        {{"KEYS", "a", "b"}, "-ERR wrong number of arguments for 'keys' command\r\n"s},
+    }},
+    {"SCAN errors and empty", {
+        {{"SCAN", "x"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", " 0"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", "1x"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", "18446744073709551616"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", "+"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", "-"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", "0", "COUNT", "0"}, "-ERR syntax error\r\n"s},
+        {{"SCAN", "0", "COUNT", "-5"}, "-ERR syntax error\r\n"s},
+        {{"SCAN", "0", "COUNT", "x"}, "-ERR value is not an integer or out of range\r\n"s},
+        {{"SCAN", "0", "FOO"}, "-ERR syntax error\r\n"s},
+        {{"SCAN", "0", "MATCH"}, "-ERR syntax error\r\n"s},
+        {{"SCAN", "0", "TYPE"}, "-ERR syntax error\r\n"s},
+        {{"SCAN", "0", "COUNT"}, "-ERR syntax error\r\n"s},
+        {{"SCAN", "00"}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN", "+0"}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN", ""}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN", "18446744073709551615"}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN", "-1"}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN"}, "-ERR wrong number of arguments for 'scan' command\r\n"s},
+        {{"SCAN", "x", "FOO"}, "-ERR invalid cursor\r\n"s},
+        {{"SCAN", "0", "COUNT", "x", "FOO"}, "-ERR value is not an integer or out of range\r\n"s},
+        {{"SCAN", "0", "FOO", "COUNT", "x"}, "-ERR syntax error\r\n"s},
+        {{"SET", "k", "v"}, "+OK\r\n"s},
+        {{"SCAN", "0"}, "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n"s},
+        {{"SCAN", "0", "MATCH", "k*", "COUNT", "100", "TYPE", "string"}, "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n"s},
+        {{"SCAN", "0", "TYPE", "hash"}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN", "0", "MATCH", "x*"}, "*2\r\n$1\r\n0\r\n*0\r\n"s},
+        {{"SCAN", "0", "type", "STRING"}, "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n"s},
+    }},
+    {"RANDOMKEY, DBSIZE, FLUSH", {
+        {{"RANDOMKEY"}, "$-1\r\n"s},
+        {{"DBSIZE"}, ":0\r\n"s},
+        {{"SET", "only", "1"}, "+OK\r\n"s},
+        {{"RANDOMKEY"}, "$4\r\nonly\r\n"s},
+        {{"DBSIZE"}, ":1\r\n"s},
+        {{"RANDOMKEY", "x"}, "-ERR wrong number of arguments for 'randomkey' command\r\n"s},
+        {{"DBSIZE", "x"}, "-ERR wrong number of arguments for 'dbsize' command\r\n"s},
+        {{"FLUSHDB", "x"}, "-ERR syntax error\r\n"s},
+        {{"FLUSHALL", "SYNC", "ASYNC"}, "-ERR syntax error\r\n"s},
+        {{"FLUSHALL", "FOO"}, "-ERR syntax error\r\n"s},
+        {{"DBSIZE"}, ":1\r\n"s},
+        {{"FLUSHDB", "async"}, "+OK\r\n"s},
+        {{"DBSIZE"}, ":0\r\n"s},
+        {{"SET", "a", "1"}, "+OK\r\n"s},
+        {{"FLUSHALL", "sync"}, "+OK\r\n"s},
+        {{"DBSIZE"}, ":0\r\n"s},
+        {{"FLUSHALL"}, "+OK\r\n"s},
+        {{"FLUSHDB"}, "+OK\r\n"s},
+    }},
+    {"TOUCH", {
+        {{"TOUCH"}, "-ERR wrong number of arguments for 'touch' command\r\n"s},
+        {{"TOUCH", "x"}, ":0\r\n"s},
+        {{"SET", "a", "1"}, "+OK\r\n"s},
+        {{"TOUCH", "a", "a", "x"}, ":2\r\n"s},
+    }},
+    {"OBJECT", {
+        {{"SET", "k", "12345"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$3\r\nint\r\n"s},
+        {{"SET", "k", "-9223372036854775808"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$3\r\nint\r\n"s},
+        {{"SET", "k", "9223372036854775808"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$6\r\nembstr\r\n"s},
+        {{"SET", "k", "-0"}, "+OK\r\n"s},
+        {{"OBJECT", "encoding", "k"}, "$6\r\nembstr\r\n"s},
+        {{"SET", "k", "012"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$6\r\nembstr\r\n"s},
+        {{"SET", "k", ""}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$6\r\nembstr\r\n"s},
+        {{"SET", "k", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$6\r\nembstr\r\n"s},
+        {{"SET", "k", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$3\r\nraw\r\n"s},
+        {{"SET", "k", "111111111111111111111"}, "+OK\r\n"s},
+        {{"OBJECT", "ENCODING", "k"}, "$6\r\nembstr\r\n"s},
+        {{"OBJECT", "ENCODING", "nokey"}, "$-1\r\n"s},
+        {{"OBJECT", "FREQ", "nokey"}, "$-1\r\n"s},
+        {{"OBJECT", "FREQ", "k"}, "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"s},
+        {{"OBJECT", "IDLETIME", "nokey"}, "$-1\r\n"s},
+        {{"OBJECT", "REFCOUNT", "nokey"}, "$-1\r\n"s},
+        {{"OBJECT", "HELP"}, "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n+    Return the kind of internal representation used in order to store the value\r\n+    associated with a <key>.\r\n+FREQ <key>\r\n+    Return the access frequency index of the <key>. The returned integer is\r\n+    proportional to the logarithm of the recent access frequency of the key.\r\n+IDLETIME <key>\r\n+    Return the idle time of the <key>, that is the approximated number of\r\n+    seconds elapsed since the last access to the key.\r\n+REFCOUNT <key>\r\n+    Return the number of references of the value associated with the specified\r\n+    <key>.\r\n+HELP\r\n+    Prints this help.\r\n"s},
+        {{"OBJECT", "help", "x"}, "-ERR wrong number of arguments for 'object|help' command\r\n"s},
+        {{"OBJECT"}, "-ERR wrong number of arguments for 'object' command\r\n"s},
+        {{"OBJECT", "foo"}, "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n"s},
+        {{"OBJECT", "foo", "bar"}, "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n"s},
+        {{"OBJECT", "ENCODING"}, "-ERR wrong number of arguments for 'object|encoding' command\r\n"s},
+        {{"OBJECT", "ENCODING", "a", "b"}, "-ERR wrong number of arguments for 'object|encoding' command\r\n"s},
+    }},
+};
+// clang-format on
+
+TEST_CASE_FIXTURE(CommandTest, "key commands answer exactly as Redis 7.0 does") {
+  CheckAgainstRedis(*this, kRedisCases);
 }
 
+// The keys of a reply that is an array of bulk strings (KEYS).
 std::set<std::string> KeySet(const std::string& resp) {
-  auto v = ParseBulkArray(resp);
-  return {v.begin(), v.end()};
+  RespValue v = ParseResp(resp);
+  REQUIRE(v.type == '*');
+  std::set<std::string> keys;
+  for (const RespValue& e : v.elems) keys.insert(e.str);
+  return keys;
 }
 
-// One SCAN call: the next cursor and the keys.
+// One SCAN reply: the next cursor (a bulk string) and the keys.
 struct ScanPage {
   std::string cursor;
   std::vector<std::string> keys;
 };
 ScanPage ParseScan(const std::string& resp) {
-  REQUIRE(resp.rfind("*2\r\n", 0) == 0);
-  size_t pos = 4;
-  REQUIRE(resp[pos] == '$');
-  size_t eol = resp.find("\r\n", pos);
-  size_t len = std::stoul(resp.substr(pos + 1, eol - pos - 1));
+  RespValue v = ParseResp(resp);
+  REQUIRE(v.type == '*');
+  REQUIRE(v.size() == 2);
+  REQUIRE(v[0].type == '$');
+  REQUIRE(v[1].type == '*');
   ScanPage page;
-  page.cursor = resp.substr(eol + 2, len);
-  pos = eol + 2 + len + 2;
-  page.keys = ParseBulkArray(resp, &pos);
-  CHECK(pos == resp.size());
+  page.cursor = v[0].str;
+  for (const RespValue& e : v[1].elems) page.keys.push_back(e.str);
   return page;
 }
 

@@ -160,6 +160,28 @@ TEST_CASE("echo server: a client that closes while its reply is being written") 
   CHECK(server.closed() == 2);
 }
 
+TEST_CASE("a reset from the peer closes the connection once") {
+  Loop loop;
+  EchoServer server(&loop);
+  REQUIRE(server.Listen().ok());
+  const int port = server.port();
+
+  std::string reply;
+  bool closed = false;
+  bool ok = RunWithClient(loop, server, [&] {
+    Client c;
+    if (!c.Connect(port) || !c.Send("x\n") || !c.ReadExactly(2, &reply)) return;
+    linger lg{1, 0};  // close() now sends RST instead of FIN
+    setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    c.Close();
+    closed = WaitFor([&] { return server.closed() == 1; });
+  });
+  CHECK(ok);
+  CHECK(reply == "X\n");
+  CHECK(closed);
+  CHECK(server.closed() == 1);
+}
+
 TEST_CASE("Close() with a uv_write in flight cancels it safely") {
   Loop loop;
   EchoServer server(&loop);

@@ -112,10 +112,10 @@ TEST_CASE("doubles: %.17g, inf spelled out, RESP2 as a bulk string") {
   Both([](ReplyWriter& w) { w.Double(-2.5e-300); }, "$9\r\n-2.5e-300\r\n", ",-2.5e-300\r\n");
   Both([](ReplyWriter& w) { w.Double(1e300); }, "$23\r\n1.0000000000000001e+300\r\n",
        ",1.0000000000000001e+300\r\n");
-  Both([](ReplyWriter& w) { w.Double(std::numeric_limits<double>::infinity()); },
-       "$3\r\ninf\r\n", ",inf\r\n");
-  Both([](ReplyWriter& w) { w.Double(-std::numeric_limits<double>::infinity()); },
-       "$4\r\n-inf\r\n", ",-inf\r\n");
+  Both([](ReplyWriter& w) { w.Double(std::numeric_limits<double>::infinity()); }, "$3\r\ninf\r\n",
+       ",inf\r\n");
+  Both([](ReplyWriter& w) { w.Double(-std::numeric_limits<double>::infinity()); }, "$4\r\n-inf\r\n",
+       ",-inf\r\n");
   Both([](ReplyWriter& w) { w.Double(-0.0); }, "$2\r\n-0\r\n", ",-0\r\n");
   Both([](ReplyWriter& w) { w.Double(-std::numeric_limits<double>::max()); },
        "$24\r\n-1.7976931348623157e+308\r\n", ",-1.7976931348623157e+308\r\n");

@@ -100,7 +100,9 @@ Outcome Feed(std::string_view input, const std::vector<size_t>& cuts, const Opti
   return out;
 }
 
-Outcome Whole(std::string_view input, Options opt = {}) { return Feed(input, {}, opt); }
+Outcome Whole(std::string_view input, Options opt = {}) {
+  return Feed(input, {}, opt);
+}
 
 // The parser must give the same result however the bytes are cut into reads.
 void CheckAllSplits(std::string_view input, const Outcome& expected, const Options& base = {}) {
@@ -176,8 +178,8 @@ TEST_CASE("multibulk: Redis skips the two bytes after a payload and after a head
 }
 
 TEST_CASE("multibulk and inline mixed in one stream") {
-  std::string in = "PING\r\n" + Multibulk({"ECHO", "x y"}) + "ECHO \"x y\"\n\r\n" +
-                   Multibulk({"PING"});
+  std::string in =
+      "PING\r\n" + Multibulk({"ECHO", "x y"}) + "ECHO \"x y\"\n\r\n" + Multibulk({"PING"});
   CheckAllSplits(in, Cmds({{"PING"}, {"ECHO", "x y"}, {"ECHO", "x y"}, {"PING"}}));
 }
 
@@ -243,7 +245,8 @@ TEST_CASE("protocol errors carry Redis's exact texts") {
   }
   CheckAllSplits("*1073741824\r\n", Cmds({}));  // at the limit: waits for the arguments
 
-  CheckAllSplits("PING\r\n*1\r\nfoo\r\n", Cmds({{"PING"}}, "Protocol error: expected '$', got 'f'"));
+  CheckAllSplits("PING\r\n*1\r\nfoo\r\n",
+                 Cmds({{"PING"}}, "Protocol error: expected '$', got 'f'"));
   CheckAllSplits("*1\r\n\r\n", Cmds({}, "Protocol error: expected '$', got '\r'"));
   CheckAllSplits("*2\r\n$1\r\na\r\n:1\r\n", Cmds({}, "Protocol error: expected '$', got ':'"));
 

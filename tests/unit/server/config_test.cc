@@ -109,6 +109,7 @@ TEST_CASE("defaults print like Redis 7.0") {
       {"pidfile", ""},
       {"dir", "."},
       {"hz", "10"},
+      {"enable-debug-command", "no"},
       {"maxkeys", "0"},
       {"maxmemory", "0"},
       {"maxmemory-policy", "noeviction"},
@@ -522,7 +523,7 @@ TEST_CASE("CONFIG GET globs") {
   CHECK(names ==
         std::vector<std::string>{"maxclients", "maxkeys", "maxmemory", "maxmemory-policy"});
 
-  CHECK(c.Get("*").size() == 32);
+  CHECK(c.Get("*").size() == 33);
   CHECK(c.Get("*max*").size() == 6);  // plus proto-max-bulk-len, slowlog-max-len
   CHECK(c.Get("hz") == Pairs{{"hz", "10"}});
   CHECK(c.Get("H?") == Pairs{{"hz", "10"}});
