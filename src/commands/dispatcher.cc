@@ -44,6 +44,19 @@ void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Co
   ++stats_.rejected_calls;
   if (cmd != nullptr) ++cmd->stats.rejected_calls;
   CountError(error);
+  if (client.in_multi && cmd != nullptr && cmd->name == "exec") {
+    // EXEC itself refused (e.g. "EXEC x") ends the transaction, as Redis's
+    // execCommandAbort does.
+    std::string_view reason = error;
+    if (!reason.empty() && reason[0] == '-') reason.remove_prefix(1);
+    if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
+    client.queued.clear();
+    client.in_multi = false;
+    client.multi_error = false;
+    UnwatchAll(client);
+    writer.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
+    return;
+  }
   // A command refused while queueing poisons the transaction, as Redis does.
   if (client.in_multi) client.multi_error = true;
   writer.Error(error);

@@ -1,5 +1,7 @@
 // The transaction family: MULTI, EXEC, DISCARD, WATCH, UNWATCH. Queueing itself happens in
 // the dispatcher (a command inside MULTI is checked, then queued instead of run).
+#include <string>
+
 #include "commands/context.h"
 #include "commands/dispatcher.h"
 #include "commands/families.h"
@@ -36,6 +38,10 @@ void ExecCommand(CommandContext& ctx) {
     ctx.reply.Error("EXECABORT Transaction discarded because of previous errors.");
     return;
   }
+  // A watched key whose TTL ran out since WATCH counts as changed even if nothing looked at
+  // it (Redis's isWatchedKeyExpired): looking it up removes it, and the keyspace's report
+  // marks the watch dirty.
+  for (const std::string& key : ctx.client.watched_keys) ctx.keyspace.Peek(key);
   if (ctx.client.watch_dirty) {
     ResetTransaction(ctx);
     ctx.reply.NullArray();
@@ -58,7 +64,12 @@ void WatchCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
     return;
   }
-  for (size_t i = 1; i < ctx.args.size(); ++i) ctx.dispatcher.Watch(ctx.client, ctx.args[i]);
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    // A key already expired when watched is removed first, so its expiry is not taken for
+    // a change at EXEC (Redis ignores keys already expired at WATCH time).
+    ctx.keyspace.Peek(ctx.args[i]);
+    ctx.dispatcher.Watch(ctx.client, ctx.args[i]);
+  }
   ctx.reply.Ok();
 }
 

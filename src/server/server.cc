@@ -12,6 +12,7 @@
 #include "common/memory.h"
 #include "common/numbers.h"
 #include "resp/command_encoder.h"
+#include "server/admission.h"
 #include "server/client_session.h"
 
 namespace pykv::server {
@@ -208,18 +209,7 @@ void Server::OnAccept(std::unique_ptr<net::Connection> conn) {
     RefuseConnection(std::move(conn));
     return;
   }
-  std::string refusal;
-  if (sessions_.size() >= static_cast<size_t>(s.maxclients)) {
-    refusal = "-ERR max number of clients reached\r\n";
-  } else if (s.protected_mode && s.requirepass.empty() && !conn->peer_is_loopback()) {
-    refusal =
-        "-DENIED PyKV is running in protected mode because protected mode is enabled and no "
-        "password is set for the default user. In this mode connections are only accepted "
-        "from the loopback interface. To accept connections from other hosts, either set a "
-        "password (requirepass), or disable protected mode with 'CONFIG SET protected-mode "
-        "no' from the loopback interface (and CONFIG REWRITE to keep it), or restart the "
-        "server with '--protected-mode no'.\r\n";
-  }
+  std::string refusal = AdmissionRefusal(s, sessions_.size(), conn->peer_is_loopback());
   if (!refusal.empty()) {
     ++stats_.rejected_connections;
     spdlog::info("Refused connection from {}: {}", conn->peer_address(),

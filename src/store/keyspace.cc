@@ -82,7 +82,9 @@ constexpr int kRandomTries = 100;
 // rather than a read of malloc_usable_size slack.
 size_t GoodSize(size_t n) {
 #ifdef PYKV_HAVE_JEMALLOC
-  return nallocx(n, 0);
+  size_t good = nallocx(n, 0);
+  if (good == 0) OutOfMemory(n);  // beyond the largest size class
+  return good;
 #else
   return n;
 #endif

@@ -181,6 +181,9 @@ class TestServer {
   // as waitpid reports it, or -1 if the server was not running.
   int Stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
   void Kill9();
+  // The test expects the process to end other than with exit status 0 (otherwise the
+  // destructor fails the test when the server crashed or exited non-zero).
+  void AcceptAnyExit() { expect_unclean_ = true; }
   // Waits (bounded) for the process to exit by itself; returns the waitpid status or
   // std::nullopt on timeout.
   std::optional<int> WaitExit(std::chrono::milliseconds timeout);
@@ -199,6 +202,7 @@ class TestServer {
   bool stopped_ = false;
   int exit_status_ = 0;
   bool expect_unclean_ = false;
+  bool start_failed_ = false;
   int failures_at_start_ = 0;
 };
 
