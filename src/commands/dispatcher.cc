@@ -44,9 +44,9 @@ void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Co
   ++stats_.rejected_calls;
   if (cmd != nullptr) ++cmd->stats.rejected_calls;
   CountError(error);
-  if (client.in_multi && cmd != nullptr && cmd->name == "exec") {
-    // EXEC itself refused (e.g. "EXEC x") ends the transaction, as Redis's
-    // execCommandAbort does.
+  if (cmd != nullptr && cmd->name == "exec") {
+    // EXEC itself refused (e.g. "EXEC x") ends any transaction and its watches and says so,
+    // in or out of MULTI, as Redis's rejectCommand/execCommandAbort do.
     std::string_view reason = error;
     if (!reason.empty() && reason[0] == '-') reason.remove_prefix(1);
     if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
@@ -117,7 +117,7 @@ bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Arg
       Reject(client, writer, cmd, err::kReadonly);
       return false;
     }
-    std::string aof_error = server_->PersistenceError();
+    const std::string& aof_error = server_->PersistenceError();
     if (!aof_error.empty()) {
       Reject(client, writer, cmd,
              "MISCONF Errors writing to the AOF file: " + aof_error);
@@ -151,8 +151,10 @@ bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Arg
   if (!internal) {
     const int64_t unix_seconds = clock_->NowMs() / 1000;
     slowlog_.Maybe(argv, duration_us, unix_seconds, client.addr, client.name);
-    latency_.Add(cmd->has(kFast) ? "fast-command" : "command",
-                 static_cast<uint64_t>(duration_us / 1000), unix_seconds);
+    if (latency_.threshold_ms() != 0) {
+      latency_.Add(cmd->has(kFast) ? "fast-command" : "command",
+                   static_cast<uint64_t>(duration_us / 1000), unix_seconds);
+    }
     if (server_->HasMonitors() && !cmd->has(kAdmin)) server_->FeedMonitors(client, argv);
   }
   if (ctx.dirty() > 0) {

@@ -101,9 +101,15 @@ void ExpireGeneric(CommandContext& ctx, TtlUnit unit, bool relative) {
   ctx.reply.Integer(1);
 }
 
-void ExpireCommand(CommandContext& ctx) { ExpireGeneric(ctx, TtlUnit::kSeconds, true); }
-void PexpireCommand(CommandContext& ctx) { ExpireGeneric(ctx, TtlUnit::kMilliseconds, true); }
-void ExpireatCommand(CommandContext& ctx) { ExpireGeneric(ctx, TtlUnit::kSeconds, false); }
+void ExpireCommand(CommandContext& ctx) {
+  ExpireGeneric(ctx, TtlUnit::kSeconds, true);
+}
+void PexpireCommand(CommandContext& ctx) {
+  ExpireGeneric(ctx, TtlUnit::kMilliseconds, true);
+}
+void ExpireatCommand(CommandContext& ctx) {
+  ExpireGeneric(ctx, TtlUnit::kSeconds, false);
+}
 void PexpireatCommand(CommandContext& ctx) {
   ExpireGeneric(ctx, TtlUnit::kMilliseconds, false);
 }
@@ -128,10 +134,18 @@ void TtlGeneric(CommandContext& ctx, bool output_ms, bool absolute) {
   ctx.reply.Integer(output_ms ? ttl : ttl / 1000 + (ttl % 1000 >= 500 ? 1 : 0));
 }
 
-void TtlCommand(CommandContext& ctx) { TtlGeneric(ctx, false, false); }
-void PttlCommand(CommandContext& ctx) { TtlGeneric(ctx, true, false); }
-void ExpiretimeCommand(CommandContext& ctx) { TtlGeneric(ctx, false, true); }
-void PexpiretimeCommand(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
+void TtlCommand(CommandContext& ctx) {
+  TtlGeneric(ctx, false, false);
+}
+void PttlCommand(CommandContext& ctx) {
+  TtlGeneric(ctx, true, false);
+}
+void ExpiretimeCommand(CommandContext& ctx) {
+  TtlGeneric(ctx, false, true);
+}
+void PexpiretimeCommand(CommandContext& ctx) {
+  TtlGeneric(ctx, true, true);
+}
 
 void PersistCommand(CommandContext& ctx) {
   if (ctx.keyspace.Persist(ctx.args[1])) {
@@ -152,17 +166,16 @@ Command Make(const char* name, int arity, uint32_t flags, Handler h, const char*
 void RegisterExpireCommands(CommandTable* t) {
   constexpr uint32_t kW = kWrite | kFast;
   constexpr uint32_t kR = kReadonly | kFast;
-  t->Register(Make("expire", -3, kW, ExpireCommand,
-                   "Sets the expiration time of a key in seconds.", "1.0.0"));
+  t->Register(Make("expire", -3, kW, ExpireCommand, "Sets the expiration time of a key in seconds.",
+                   "1.0.0"));
   t->Register(Make("pexpire", -3, kW, PexpireCommand,
                    "Sets the expiration time of a key in milliseconds.", "2.6.0"));
   t->Register(Make("expireat", -3, kW, ExpireatCommand,
                    "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"));
   t->Register(Make("pexpireat", -3, kW, PexpireatCommand,
-                   "Sets the expiration time of a key to a Unix milliseconds timestamp.",
-                   "2.6.0"));
-  t->Register(Make("ttl", 2, kR, TtlCommand, "Returns the expiration time in seconds of a key.",
-                   "1.0.0"));
+                   "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"));
+  t->Register(
+      Make("ttl", 2, kR, TtlCommand, "Returns the expiration time in seconds of a key.", "1.0.0"));
   t->Register(Make("pttl", 2, kR, PttlCommand,
                    "Returns the expiration time in milliseconds of a key.", "2.6.0"));
   t->Register(Make("expiretime", 2, kR, ExpiretimeCommand,
@@ -170,8 +183,8 @@ void RegisterExpireCommands(CommandTable* t) {
   t->Register(Make("pexpiretime", 2, kR, PexpiretimeCommand,
                    "Returns the expiration time of a key as a Unix milliseconds timestamp.",
                    "7.0.0"));
-  t->Register(Make("persist", 2, kW, PersistCommand,
-                   "Removes the expiration time of a key.", "2.2.0"));
+  t->Register(
+      Make("persist", 2, kW, PersistCommand, "Removes the expiration time of a key.", "2.2.0"));
 }
 
 }  // namespace pykv::cmd

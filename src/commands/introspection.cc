@@ -25,10 +25,9 @@ struct FlagName {
   const char* name;
 };
 constexpr FlagName kFlagNames[] = {
-    {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"},
-    {kAdmin, "admin"},     {kPubsubOk, "pubsub"},   {kLoadingOk, "loading"},
-    {kStaleOk, "stale"},   {kFast, "fast"},         {kNoAuth, "no_auth"},
-    {kNoMulti, "no_multi"},
+    {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
+    {kPubsubOk, "pubsub"}, {kLoadingOk, "loading"}, {kStaleOk, "stale"},   {kFast, "fast"},
+    {kNoAuth, "no_auth"},  {kNoMulti, "no_multi"},
 };
 
 // ACL categories, in the order of Redis's category table (which is the order COMMAND INFO
@@ -58,8 +57,8 @@ enum Category : uint32_t {
   kCatCount,
 };
 constexpr const char* kCategoryNames[kCatCount] = {
-    "keyspace", "read",   "write",  "set",       "sortedset",  "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",  "stream",     "pubsub",      "admin",
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
     "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting",
 };
 
@@ -70,11 +69,20 @@ int GroupCategory(std::string_view group) {
     Category cat;
   };
   static constexpr G kGroups[] = {
-      {"generic", kCatKeyspace}, {"string", kCatString},         {"list", kCatList},
-      {"set", kCatSet},          {"sorted-set", kCatSortedset},  {"hash", kCatHash},
-      {"bitmap", kCatBitmap},    {"hyperloglog", kCatHyperloglog}, {"geo", kCatGeo},
-      {"stream", kCatStream},    {"pubsub", kCatPubsub},         {"connection", kCatConnection},
-      {"transactions", kCatTransaction}, {"scripting", kCatScripting},
+      {"generic", kCatKeyspace},
+      {"string", kCatString},
+      {"list", kCatList},
+      {"set", kCatSet},
+      {"sorted-set", kCatSortedset},
+      {"hash", kCatHash},
+      {"bitmap", kCatBitmap},
+      {"hyperloglog", kCatHyperloglog},
+      {"geo", kCatGeo},
+      {"stream", kCatStream},
+      {"pubsub", kCatPubsub},
+      {"connection", kCatConnection},
+      {"transactions", kCatTransaction},
+      {"scripting", kCatScripting},
   };
   for (const G& g : kGroups) {
     if (group == g.group) return g.cat;
@@ -225,7 +233,9 @@ void WriteAllInfo(CommandContext& ctx) {
 }
 
 // "COMMAND" alone.
-void CommandCommand(CommandContext& ctx) { WriteAllInfo(ctx); }
+void CommandCommand(CommandContext& ctx) {
+  WriteAllInfo(ctx);
+}
 
 void CommandInfoCommand(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
@@ -437,8 +447,9 @@ Command Make(const char* name, int arity, Handler h, const char* summary, const 
 }  // namespace
 
 void RegisterIntrospectionCommands(CommandTable* t) {
-  Command command = Make("command", -1, CommandCommand, "Returns detailed information about all commands.",
-                         "2.8.13", "O(N) where N is the total number of Redis commands");
+  Command command =
+      Make("command", -1, CommandCommand, "Returns detailed information about all commands.",
+           "2.8.13", "O(N) where N is the total number of Redis commands");
   command.subcommands = {
       Make("command|count", 2, CommandCountCommand, "Returns a count of commands.", "2.8.13",
            "O(1)"),
@@ -456,8 +467,8 @@ void RegisterIntrospectionCommands(CommandTable* t) {
       Make("command|info", -2, CommandInfoCommand,
            "Returns information about one, multiple or all commands.", "2.8.13",
            "O(N) where N is the number of commands to look up"),
-      Make("command|list", -2, CommandListCommand, "Returns a list of command names.",
-           "7.0.0", "O(N) where N is the total number of Redis commands"),
+      Make("command|list", -2, CommandListCommand, "Returns a list of command names.", "7.0.0",
+           "O(N) where N is the total number of Redis commands"),
   };
   t->Register(std::move(command));
 }

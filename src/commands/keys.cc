@@ -90,8 +90,12 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
 }
 
-void RenameCommand(CommandContext& ctx) { RenameGeneric(ctx, /*nx=*/false); }
-void RenamenxCommand(CommandContext& ctx) { RenameGeneric(ctx, /*nx=*/true); }
+void RenameCommand(CommandContext& ctx) {
+  RenameGeneric(ctx, /*nx=*/false);
+}
+void RenamenxCommand(CommandContext& ctx) {
+  RenameGeneric(ctx, /*nx=*/true);
+}
 
 void CopyCommand(CommandContext& ctx) {
   bool replace = false;
@@ -254,9 +258,8 @@ void DbsizeCommand(CommandContext& ctx) {
 // FLUSHDB and FLUSHALL [ASYNC|SYNC]: with one database they are the same command. Both
 // modes free inline; ASYNC is accepted for compatibility.
 void FlushCommand(CommandContext& ctx) {
-  if (ctx.args.size() > 2 ||
-      (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "ASYNC") &&
-       !EqualsIgnoreCase(ctx.args[1], "SYNC"))) {
+  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "ASYNC") &&
+                              !EqualsIgnoreCase(ctx.args[1], "SYNC"))) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
@@ -368,8 +371,9 @@ void RegisterKeyCommands(CommandTable* t) {
   t->Register(Make("unlink", -2, kWrite | kFast, kAllKeys, DelCommand,
                    "Asynchronously deletes one or more keys.", "4.0.0",
                    "O(1) for each key removed regardless of its size."));
-  t->Register(Make("exists", -2, kR, kAllKeys, ExistsCommand, "Determines whether one or more keys exist.",
-                   "1.0.0", "O(N) where N is the number of keys to check."));
+  t->Register(Make("exists", -2, kR, kAllKeys, ExistsCommand,
+                   "Determines whether one or more keys exist.", "1.0.0",
+                   "O(N) where N is the number of keys to check."));
   t->Register(Make("type", 2, kR, kOneKey, TypeCommand,
                    "Determines the type of value stored at a key.", "1.0.0"));
   t->Register(Make("rename", 3, kWrite, {1, 2, 1}, RenameCommand,
@@ -397,18 +401,17 @@ void RegisterKeyCommands(CommandTable* t) {
   t->Register(Make("flushdb", -1, kWrite, {}, FlushCommand,
                    "Removes all keys from the current database.", "1.0.0",
                    "O(N) where N is the number of keys in the selected database"));
-  t->Register(Make("flushall", -1, kWrite, {}, FlushCommand,
-                   "Removes all keys from all databases.", "1.0.0",
-                   "O(N) where N is the total number of keys in all databases"));
+  t->Register(Make("flushall", -1, kWrite, {}, FlushCommand, "Removes all keys from all databases.",
+                   "1.0.0", "O(N) where N is the total number of keys in all databases"));
   t->Register(Make("touch", -2, kR, kAllKeys, TouchCommand,
                    "Returns the number of existing keys out of those specified after updating "
                    "the time they were last accessed.",
                    "3.2.1", "O(N) where N is the number of keys that will be touched."));
 
   constexpr KeySpec kSubKey{2, 2, 1};
-  Command object = Make("object", -2, 0, {}, ObjectContainerCommand,
-                        "A container for object introspection commands.", "2.2.3",
-                        "Depends on subcommand.");
+  Command object =
+      Make("object", -2, 0, {}, ObjectContainerCommand,
+           "A container for object introspection commands.", "2.2.3", "Depends on subcommand.");
   object.subcommands = {
       Make("object|encoding", 3, kReadonly, kSubKey, ObjectEncodingCommand,
            "Returns the internal encoding of a Redis object.", "2.2.3"),

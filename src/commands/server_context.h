@@ -62,7 +62,7 @@ class ServerContext {
   virtual Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) = 0;
 
   // Non-empty: writes must be refused with -MISCONF (the AOF cannot be written).
-  virtual std::string PersistenceError() const = 0;
+  virtual const std::string& PersistenceError() const = 0;
   // True on a replica: writes from normal clients answer -READONLY.
   virtual bool IsReadonlyReplica() const = 0;
   // ROLE / INFO replication are served through Info(); REPLICAOF arrives with replication.

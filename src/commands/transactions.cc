@@ -81,11 +81,13 @@ void UnwatchCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterTransactionCommands(CommandTable* t) {
-  constexpr uint32_t kTx = kNoMulti | kLoadingOk | kStaleOk | kFast;
+  // Not no-multi (as in Redis 7.0): MULTI, EXEC, DISCARD and WATCH are run at once inside a
+  // transaction by the dispatcher, and UNWATCH is queued like any other command.
+  constexpr uint32_t kTx = kLoadingOk | kStaleOk | kFast;
   t->Register(MakeCommand("multi", 1, kTx, {}, MultiCommand, "transactions",
                           "Starts a transaction.", "1.2.0"));
-  t->Register(MakeCommand("exec", 1, kNoMulti | kLoadingOk | kStaleOk, {}, ExecCommand,
-                          "transactions", "Executes all commands in a transaction.", "1.2.0",
+  t->Register(MakeCommand("exec", 1, kLoadingOk | kStaleOk, {}, ExecCommand, "transactions",
+                          "Executes all commands in a transaction.", "1.2.0",
                           "Depends on commands in the transaction"));
   t->Register(MakeCommand("discard", 1, kTx, {}, DiscardCommand, "transactions",
                           "Discards a transaction.", "2.0.0", "O(N)"));

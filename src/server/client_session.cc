@@ -45,10 +45,9 @@ void ClientSession::ProcessInput() {
     if (r == resp::RequestParser::Result::kError) {
       spdlog::info("Protocol error ({}) from client: id={} addr={}", parser_.error(), state_.id,
                    state_.addr);
-      // Sent even under CLIENT REPLY OFF: the client must learn why it is dropped.
-      conn_->output().Append("-ERR ");
-      conn_->output().Append(parser_.error());
-      conn_->output().Append("\r\n");
+      // Sent even under CLIENT REPLY OFF: the client must learn why it is dropped. The
+      // writer keeps stray CR/LF from the offending bytes out of the error line.
+      resp::ReplyWriter(&conn_->output()).Error("ERR " + parser_.error());
       conn_->CloseAfterFlush();
       server_->MarkPendingWrite(this);
       return;

@@ -75,7 +75,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   bool HasMonitors() const override { return !monitors_.empty(); }
   void FeedMonitors(const cmd::ClientState& client, cmd::Args argv) override;
   Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) override;
-  std::string PersistenceError() const override { return {}; }
+  const std::string& PersistenceError() const override { return persistence_error_; }
   bool IsReadonlyReplica() const override { return false; }
   int64_t LastSaveTime() const override { return last_save_unix_; }
   int64_t UptimeSeconds() const override;
@@ -132,6 +132,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   int64_t last_save_unix_ = 0;
   int bound_port_ = 0;
   ServerStats stats_;
+  std::string persistence_error_;  // non-empty while the AOF cannot be written
 };
 
 }  // namespace pykv::server

@@ -418,7 +418,7 @@ struct Keyspace::Table {
 };
 
 Keyspace::Keyspace(const Clock* clock, uint64_t hash_seed)
-    : clock_(clock), seed_(hash_seed), rng_(hash_seed ^ 0x5851f42d4c957f2dULL) {
+    : clock_(clock), rng_(hash_seed ^ 0x5851f42d4c957f2dULL) {
   static_assert(offsetof(Entry, type_) + 1 == kHeaderBytes, "entry header layout changed");
   static_assert(sizeof(Entry) <= kHeaderBytes + 2, "varints must start inside the header");
   uint64_t state = hash_seed;

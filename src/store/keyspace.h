@@ -221,8 +221,7 @@ class Keyspace {
   std::function<size_t()> used_memory_fn_;
   bool track_modifications_ = false;
   bool expire_enabled_ = true;
-  uint64_t seed_;
-  uint64_t hash_key_[2];  // per-instance secrets derived from seed_ (see Hash)
+  uint64_t hash_key_[2];  // per-instance secrets derived from the hash seed (see Hash)
   std::unique_ptr<Table> tables_[2];
   int64_t rehash_index_ = -1;
   Entry lru_head_;                // sentinel: lru_next_ is the least recent, lru_prev_ the most

@@ -244,6 +244,12 @@ bool WaitFor(const std::function<bool()>& pred, milliseconds timeout, millisecon
 
 int FailedAssertions() { return g_failed_asserts; }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // ---- replies ----
 
 Reply Reply::Status(std::string s) {
@@ -750,16 +756,16 @@ void TestServer::Cleanup() {
                 std::uncaught_exceptions() > 0;
   bool clean = pid_ < 0 || expect_unclean_ || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
   if (!clean && !failed) {
-    ADD_FAIL_CHECK("pykv-server did not exit with status 0 (wait status "
-                   << status << (WIFSIGNALED(status) ? ", killed by signal " : ", exit code ")
-                   << (WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status))
-                   << "), dir " << dir_);
+    std::string how = WIFSIGNALED(status)
+                          ? "killed by signal " + std::to_string(WTERMSIG(status))
+                          : "exit code " + std::to_string(WEXITSTATUS(status));
+    FAIL_CHECK(std::string("pykv-server did not exit with status 0 (") + how + "), dir " + dir_);
     failed = true;
   }
   if (dir_.empty()) return;
   if (failed) {
     std::cerr << "\n[pykv-it] test failed: keeping server dir " << dir_ << "\n"
-              << LogTail(30) << std::flush;
+              << (start_failed_ ? std::string() : LogTail(30)) << std::flush;
   } else {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

@@ -206,6 +206,28 @@ class TestServer {
   int failures_at_start_ = 0;
 };
 
+// Short spellings of expected replies, for CHECK(s({"GET", "k"}) == Bulk("v")).
+inline Reply Ok() { return Reply::Status("OK"); }
+inline Reply St(std::string s) { return Reply::Status(std::move(s)); }
+inline Reply Err(std::string s) { return Reply::Error(std::move(s)); }
+inline Reply Bulk(std::string s) { return Reply::Bulk(std::move(s)); }
+inline Reply Int(long long v) { return Reply::Int(v); }
+inline Reply Nil() { return Reply::Nil(); }
+inline Reply Arr(std::vector<Reply> elems) { return Reply::Array(std::move(elems)); }
+inline Reply Bulks(std::initializer_list<std::string> elems) { return Reply::Bulks(elems); }
+
+// A server plus one connection to it; s({"SET", "k", "v"}) runs a command.
+struct Fx {
+  explicit Fx(std::vector<std::string> args = {}) : srv(std::move(args)), c(srv.Connect()) {}
+  explicit Fx(ServerOptions opts) : srv(std::move(opts)), c(srv.Connect()) {}
+  Reply operator()(const std::vector<std::string>& args) { return Cmd(c, args); }
+  TestServer srv;
+  Conn c;
+};
+
+// Milliseconds since the Unix epoch (wall clock).
+int64_t NowMs();
+
 // Number of failed assertions so far in the whole run (a doctest listener counts them).
 int FailedAssertions();
 

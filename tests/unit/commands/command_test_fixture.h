@@ -47,7 +47,7 @@ class FakeServerContext final : public ServerContext {
   bool HasMonitors() const override { return false; }
   void FeedMonitors(const ClientState&, Args) override {}
   Status Shutdown(bool, bool, bool, bool, bool) override { return Status::Ok(); }
-  std::string PersistenceError() const override { return persistence_error; }
+  const std::string& PersistenceError() const override { return persistence_error; }
   bool IsReadonlyReplica() const override { return readonly_replica; }
   int64_t LastSaveTime() const override { return 0; }
   int64_t UptimeSeconds() const override { return 0; }
@@ -77,7 +77,8 @@ struct TestClient {
 class CommandTest {
  public:
   // The keyspace is built before (and so outlives) the dispatcher, its listener.
-  CommandTest() : keyspace(&clock, /*hash_seed=*/42), dispatcher(&keyspace, &server, &sink, &clock) {}
+  CommandTest()
+      : keyspace(&clock, /*hash_seed=*/42), dispatcher(&keyspace, &server, &sink, &clock) {}
 
   // Runs argv as the default client; returns the reply bytes and clears its buffer.
   std::string Run(std::initializer_list<std::string_view> argv) { return RunAs(client, argv); }
@@ -117,13 +118,21 @@ inline const std::string kNil = "$-1\r\n";
 inline const std::string kNilArray = "*-1\r\n";
 inline const std::string kQueued = "+QUEUED\r\n";
 
-inline std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
+inline std::string Int(int64_t v) {
+  return ":" + std::to_string(v) + "\r\n";
+}
 inline std::string Bulk(std::string_view s) {
   return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
 }
-inline std::string Simple(std::string_view s) { return "+" + std::string(s) + "\r\n"; }
-inline std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
-inline std::string ArrHeader(size_t n) { return "*" + std::to_string(n) + "\r\n"; }
+inline std::string Simple(std::string_view s) {
+  return "+" + std::string(s) + "\r\n";
+}
+inline std::string Err(std::string_view s) {
+  return "-" + std::string(s) + "\r\n";
+}
+inline std::string ArrHeader(size_t n) {
+  return "*" + std::to_string(n) + "\r\n";
+}
 // An array of already encoded elements.
 inline std::string Arr(std::initializer_list<std::string> elems) {
   std::string out = ArrHeader(elems.size());

@@ -348,7 +348,8 @@ TEST_CASE_FIXTURE(CommandTest, "internal clients store a past expiry instead of 
   CHECK(propagated() == Commands{{"DEL", "k"}});
 }
 
-TEST_CASE_FIXTURE(CommandTest, "a replica's primary link stores the expiry and propagates PEXPIREAT") {
+TEST_CASE_FIXTURE(CommandTest,
+                  "a replica's primary link stores the expiry and propagates PEXPIREAT") {
   keyspace.set_expire_enabled(false);
   TestClient primary;
   primary.state.kind = ClientKind::kPrimaryLink;

@@ -277,8 +277,7 @@ TEST_CASE_FIXTURE(CommandTest, "RENAME to itself changes nothing and propagates 
 TEST_CASE_FIXTURE(CommandTest, "COPY") {
   Run({"SET", "a", "1"});
   CHECK(Run({"COPY", "a", "a"}) == Err("ERR source and destination objects are the same"));
-  CHECK(Run({"COPY", "nokey", "nokey"}) ==
-        Err("ERR source and destination objects are the same"));
+  CHECK(Run({"COPY", "nokey", "nokey"}) == Err("ERR source and destination objects are the same"));
   CHECK(Run({"COPY", "a", "b", "DB", "1"}) == Err("ERR DB index is out of range"));
   CHECK(Run({"COPY", "a", "b", "DB", "-1"}) == Err("ERR DB index is out of range"));
   // The DB is checked before the keys are compared, as in Redis.
@@ -322,8 +321,7 @@ TEST_CASE_FIXTURE(CommandTest, "KEYS matches globs and skips expired keys") {
   CHECK(KeySet(Run({"KEYS", "*orl*"})) == std::set<std::string>{"world"});
   CHECK(Run({"KEYS", "nomatch*"}) == ArrHeader(0));
   clock.AdvanceMs(11);
-  CHECK(KeySet(Run({"KEYS", "*"})) ==
-        std::set<std::string>{"hello", "hallo", "hxllo", "world"});
+  CHECK(KeySet(Run({"KEYS", "*"})) == std::set<std::string>{"hello", "hallo", "hxllo", "world"});
 }
 
 TEST_CASE_FIXTURE(CommandTest, "SCAN argument errors") {

@@ -706,6 +706,60 @@ TEST_CASE_FIXTURE(Fixture, "TTL changes relocate entries and keep every structur
   CHECK(ks.volatile_size() == volatile_count);
 }
 
+TEST_CASE_FIXTURE(Fixture, "random operations with expiry and eviction keep invariants") {
+  std::mt19937 rng(2024);
+  const EvictionPolicy policies[] = {EvictionPolicy::kAllKeysLru, EvictionPolicy::kVolatileLru,
+                                     EvictionPolicy::kAllKeysRandom,
+                                     EvictionPolicy::kVolatileRandom, EvictionPolicy::kVolatileTtl};
+  for (EvictionPolicy policy : policies) {
+    CAPTURE(EvictionPolicyName(policy));
+    ks.Clear();
+    ks.ResetStats();
+    ks.set_limits({150, 0, policy});
+    for (int step = 0; step < 10000; ++step) {
+      std::string k = Key(static_cast<int>(rng() % 400));
+      switch (rng() % 10) {
+        case 0:
+        case 1:
+        case 2:
+          ks.Set(k, std::string(rng() % 150, 'x'), rng() % 2 ? now() + rng() % 5000 : -1);
+          break;
+        case 3:
+          ks.SetExpire(k, now() + static_cast<int64_t>(rng() % 5000) - 100);
+          break;
+        case 4:
+          ks.Persist(k);
+          break;
+        case 5:
+          if (ks.Find(k) != nullptr) ks.ResizeValue(k, rng() % 200);
+          break;
+        case 6:
+          if (ks.Find(k) != nullptr) ks.Rename(k, Key(static_cast<int>(rng() % 400)));
+          break;
+        case 7:
+          clock.AdvanceMs(rng() % 200);
+          ks.ActiveExpireCycle(1000);
+          break;
+        case 8:
+          ks.RandomEntry();
+          ks.Delete(k);
+          break;
+        default:
+          ks.Scan(rng(), 10, [](const Entry*) {});
+          ks.RehashStep(10);
+          break;
+      }
+      if (policy == EvictionPolicy::kAllKeysLru || policy == EvictionPolicy::kAllKeysRandom) {
+        REQUIRE(ks.size() <= 150);
+      }
+      if (step % 250 == 0) REQUIRE(ks.CheckInvariants());
+    }
+    REQUIRE(ks.CheckInvariants());
+    CHECK(ks.stats().evicted_keys > 0);
+    CHECK(ks.stats().expired_keys > 0);
+  }
+}
+
 TEST_CASE_FIXTURE(Fixture, "modification tracking") {
   ks.Set("a", "1");
   CHECK(rec.modified.empty());

@@ -1,0 +1,612 @@
+#!/usr/bin/env bash
+# bench-vs-redis.sh: benchmarks pykv-server against Debian's redis-server with the same
+# settings and prints one table of pykv, redis, the median ratio pykv/redis over the
+# rounds, the goal and PASS/MISS. It is a report: it exits 0 when goals are missed and
+# non-zero only when something failed to run (a server did not start or died, a
+# benchmark errored or timed out, output could not be parsed).
+#
+# What it measures, per row:
+#   throughput  req/s reported by redis-benchmark (--csv)          higher is better
+#   CPU         server utime+stime (/proc/PID/stat fields 14, 15)
+#               over the run, divided by the requests, in us        lower is better
+#   memory      (used_memory and VmRSS after loading MEM_KEYS
+#               distinct keys) - (same on the empty server),
+#               divided by DBSIZE, in bytes/key                     lower is better
+#
+# Set-up: both servers bind 127.0.0.1 on free ports, persistence off (redis: --save ''
+# --appendonly no; pykv: --appendonly no --save ''), maxmemory 0. With 2+ CPUs both
+# servers are pinned to one CPU and redis-benchmark/redis-cli to another (taskset).
+# Per server profile: start both, FLUSHALL, load the keys with redis-cli --pipe (this is
+# the memory measurement and makes GETs hit), warm up, then ROUNDS rounds; in each round
+# every row runs against both servers, alternating which goes first.
+#
+# Environment (all optional):
+#   PYKV_SERVER       pykv binary              (default: <repo>/build/pykv-server)
+#   REDIS_SERVER      redis binary             (default: /usr/bin/redis-server)
+#   REDIS_BENCHMARK, REDIS_CLI                 (default: from PATH)
+#   ROUNDS            rounds per row           (default 3; QUICK: 1)
+#   REQUESTS          requests per run         (default 200000; QUICK: 20000)
+#   PIPELINE_MULT     pipelined (-P > 1) rows run REQUESTS*PIPELINE_MULT requests so the
+#                     CPU tick count (1 tick = 1/CLK_TCK s) stays meaningful (default 5)
+#   WARMUP_REQUESTS   warm-up requests per server and profile (default 50000; QUICK: 5000)
+#   KEYSPACE          -r for redis-benchmark   (default 1000000)
+#   DATA_SIZE         -d for redis-benchmark and the loaded values (default 32)
+#   MEM_KEYS          distinct keys loaded for the memory rows (default 1000000; QUICK: 200000)
+#   QUICK=1           smoke run with the smaller defaults above
+#   RUN_TIMEOUT       seconds before one benchmark run is killed (default 600)
+#   SERVER_CPU, CLIENT_CPU   CPUs to pin to (default: the first two allowed CPUs)
+#   BENCH_EXTRA_ROWS  file of extra rows (bash, sourced; see "Rows" below); also --extra-rows
+#   BENCH_NO_DEFAULT=1  skip the built-in rows (run only the extra ones)
+#   BENCH_ONLY        extended regex: run only rows whose label matches; also --only
+#   BENCH_RAW         write every measurement as CSV to this file; also --raw
+#   BENCH_KEEP=1      keep the work directory (server logs) instead of removing it
+#
+# Rows: one line each (see define_default_rows). In an extra-rows file:
+#   bench_profile NAME 'PYKV ARGS' 'REDIS ARGS'   later rows run on servers started with
+#                                                 these extra options (whitespace-split),
+#                                                 e.g. bench_profile aof-everysec \
+#                                                   '--appendonly yes --appendfsync everysec' \
+#                                                   '--appendonly yes --appendfsync everysec'
+#   bench_row LABEL MIN_RATIO REDIS-BENCHMARK-ARGS...   a throughput + CPU row pair
+#   bench_mem_rows LABEL                          memory per key rows for the profile
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+US=$'\x1f'  # separates stored arguments
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+  echo "Flags: --quick --rounds N --requests N --extra-rows FILE --only REGEX --raw FILE --keep"
+}
+
+while (($# > 0)); do
+  case $1 in
+    --quick) QUICK=1 ;;
+    --rounds) ROUNDS=${2:?--rounds needs a value}; shift ;;
+    --requests) REQUESTS=${2:?--requests needs a value}; shift ;;
+    --extra-rows) BENCH_EXTRA_ROWS=${2:?--extra-rows needs a file}; shift ;;
+    --only) BENCH_ONLY=${2:?--only needs a regex}; shift ;;
+    --raw) BENCH_RAW=${2:?--raw needs a file}; shift ;;
+    --keep) BENCH_KEEP=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bench: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+  ROUNDS=${ROUNDS:-1} REQUESTS=${REQUESTS:-20000}
+  WARMUP_REQUESTS=${WARMUP_REQUESTS:-5000} MEM_KEYS=${MEM_KEYS:-200000}
+fi
+ROUNDS=${ROUNDS:-3}
+REQUESTS=${REQUESTS:-200000}
+PIPELINE_MULT=${PIPELINE_MULT:-5}
+WARMUP_REQUESTS=${WARMUP_REQUESTS:-50000}
+KEYSPACE=${KEYSPACE:-1000000}
+DATA_SIZE=${DATA_SIZE:-32}
+MEM_KEYS=${MEM_KEYS:-1000000}
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+PYKV_SERVER=${PYKV_SERVER:-$ROOT/build/pykv-server}
+REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
+REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_RAW=${BENCH_RAW:-}
+BENCH_KEEP=${BENCH_KEEP:-0}
+CPU_GOAL=0.8  # pykv CPU per request <= 0.8 x redis
+MEM_GOAL=0.8  # pykv bytes per key <= 0.8 x redis
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for v in ROUNDS REQUESTS PIPELINE_MULT WARMUP_REQUESTS KEYSPACE DATA_SIZE MEM_KEYS RUN_TIMEOUT; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+[[ -x $PYKV_SERVER ]] || die "no pykv-server at $PYKV_SERVER (build it, or set PYKV_SERVER)"
+[[ -x $REDIS_SERVER ]] || die "no redis-server at $REDIS_SERVER (set REDIS_SERVER)"
+for t in "$REDIS_BENCHMARK" "$REDIS_CLI" timeout awk getconf; do
+  command -v "$t" >/dev/null 2>&1 || die "'$t' not found"
+done
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------------------------------
+# Row registry. Rows run grouped by profile, in the order they were defined.
+
+declare -a ROW_KIND=() ROW_LABEL=() ROW_GOAL=() ROW_PROFILE=() ROW_ARGS=() ROW_N=()
+declare -a PROFILES=()
+declare -A PROFILE_PYKV=() PROFILE_REDIS=()
+CUR_PROFILE=""
+
+bench_profile() {
+  local name=$1
+  if [[ ! -v "PROFILE_PYKV[$name]" ]]; then PROFILES+=("$name"); fi
+  PROFILE_PYKV[$name]=${2:-}
+  PROFILE_REDIS[$name]=${3:-}
+  CUR_PROFILE=$name
+}
+
+add_row() {  # kind label goal requests args...
+  local kind=$1 label=$2 goal=$3 n=$4
+  shift 4
+  if [[ -n $BENCH_ONLY && ! $label =~ $BENCH_ONLY ]]; then return 0; fi
+  local IFS=$US
+  ROW_KIND+=("$kind") ROW_LABEL+=("$label") ROW_GOAL+=("$goal") ROW_N+=("$n")
+  ROW_PROFILE+=("$CUR_PROFILE") ROW_ARGS+=("$*")
+}
+
+# bench_row LABEL MIN_THROUGHPUT_RATIO redis-benchmark args (no -h/-p/-n/--csv)
+bench_row() {
+  local label=$1 goal=$2 n=$REQUESTS a prev=""
+  shift 2
+  for a in "$@"; do
+    if [[ $prev == -P && $a =~ ^[0-9]+$ && $a -gt 1 ]]; then n=$((REQUESTS * PIPELINE_MULT)); fi
+    prev=$a
+  done
+  add_row bench "$label" "$goal" "$n" "$@"
+}
+
+# bench_mem_rows LABEL: used_memory and RSS per key after loading MEM_KEYS keys
+bench_mem_rows() { add_row mem "${1:-memory}" "$MEM_GOAL" "$MEM_KEYS"; }
+
+define_default_rows() {
+  local r=$KEYSPACE d=$DATA_SIZE
+  bench_profile default '' ''
+  bench_row "SET -c 50 -P 1" 1.0 -c 50 -P 1 -t set -r "$r" -d "$d"
+  bench_row "GET -c 50 -P 1" 1.0 -c 50 -P 1 -t get -r "$r"
+  bench_row "SET -c 50 -P 32" 1.2 -c 50 -P 32 -t set -r "$r" -d "$d"
+  bench_row "GET -c 50 -P 32" 1.2 -c 50 -P 32 -t get -r "$r"
+  bench_row "MSET(10 keys) -c 50 -P 1" 1.0 -c 50 -P 1 -t mset -r "$r" -d "$d"
+  bench_row "INCR -c 50 -P 1" 1.0 -c 50 -P 1 -t incr -r "$r"
+  bench_row "GET -c 1000 -P 1" 1.0 -c 1000 -P 1 -t get -r "$r"
+  bench_mem_rows "${MEM_KEYS} keys x ${d}B"
+}
+
+bench_profile default '' ''
+if [[ ${BENCH_NO_DEFAULT:-0} != 1 ]]; then define_default_rows; fi
+if [[ -n ${BENCH_EXTRA_ROWS:-} ]]; then
+  [[ -r $BENCH_EXTRA_ROWS ]] || die "cannot read BENCH_EXTRA_ROWS file '$BENCH_EXTRA_ROWS'"
+  # shellcheck source=/dev/null
+  source "$BENCH_EXTRA_ROWS"
+fi
+((${#ROW_KIND[@]} > 0)) || die "no rows to run (BENCH_ONLY='$BENCH_ONLY' matched nothing?)"
+
+# ---------------------------------------------------------------------------------------
+# Environment: work dir, clean-up, CPU pinning, file descriptors.
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pykv-bench.XXXXXX")
+declare -A PID=() PORT=() DEAD=() LOGF=() STARTCMD=()
+declare -a FAILURES=() NOTES=() CMDS=()
+FAILED=0
+
+proc_alive() {  # running and not a zombie
+  local st
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  st=${st##*) }
+  [[ ${st%% *} != Z ]]
+}
+
+stop_pid() {  # TERM, wait up to 10 s, then KILL; reaps the child
+  local pid=$1 i
+  if proc_alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      proc_alive "$pid" || break
+      sleep 0.1
+    done
+    if proc_alive "$pid"; then
+      log "pid $pid did not stop in 10 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local s
+  for s in "${!PID[@]}"; do
+    if [[ -n ${PID[$s]} ]]; then stop_pid "${PID[$s]}"; fi
+  done
+  if [[ $BENCH_KEEP == 1 ]]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  FAILED=1
+  FAILURES+=("$*")
+  log "FAILED: $*"
+}
+
+expand_cpu_list() {  # "0-2,5" -> "0 1 2 5"
+  local part a b out=()
+  local -a parts
+  IFS=, read -ra parts <<<"$1"
+  for part in "${parts[@]}"; do
+    if [[ $part == *-* ]]; then
+      a=${part%-*} b=${part#*-}
+      for ((; a <= b; a++)); do out+=("$a"); done
+    elif [[ -n $part ]]; then
+      out+=("$part")
+    fi
+  done
+  echo "${out[*]}"
+}
+
+declare -a SERVER_PIN=() CLIENT_PIN=()
+NCPU=$(nproc)
+read -ra ALLOWED <<<"$(expand_cpu_list "$(awk '/^Cpus_allowed_list:/{print $2}' /proc/self/status)")"
+if ! command -v taskset >/dev/null 2>&1; then
+  NOTES+=("taskset not found: servers and load generator are NOT pinned")
+elif ((NCPU < 2 || ${#ALLOWED[@]} < 2)); then
+  NOTES+=("only $NCPU CPU(s): servers and load generator are NOT pinned and share the CPU (numbers are rough)")
+else
+  SERVER_CPU=${SERVER_CPU:-${ALLOWED[0]}}
+  CLIENT_CPU=${CLIENT_CPU:-${ALLOWED[1]}}
+  SERVER_PIN=(taskset -c "$SERVER_CPU")
+  CLIENT_PIN=(taskset -c "$CLIENT_CPU")
+  NOTES+=("servers pinned to CPU $SERVER_CPU, redis-benchmark/redis-cli to CPU $CLIENT_CPU ($NCPU CPUs)")
+fi
+
+# 1000 clients need 1000+ descriptors in redis-benchmark and in each server.
+want_fds=4096
+hard_fds=$(ulimit -Hn)
+if [[ $hard_fds != unlimited ]] && ((hard_fds < want_fds)); then want_fds=$hard_fds; fi
+if (($(ulimit -Sn) < want_fds)); then ulimit -Sn "$want_fds" || true; fi
+if (($(ulimit -Sn) < 1100)); then
+  NOTES+=("ulimit -n is $(ulimit -Sn): rows with -c 1000 will likely fail")
+fi
+
+# ---------------------------------------------------------------------------------------
+# Servers.
+
+cli() {  # cli SERVER args...
+  local port=${PORT[$1]}
+  shift
+  timeout -k 5 60 "$REDIS_CLI" -h 127.0.0.1 -p "$port" "$@"
+}
+
+wait_ping() {  # wait_ping SERVER PID: up to 10 s for PONG while PID lives
+  local i
+  for ((i = 0; i < 100; i++)); do
+    proc_alive "$2" || return 1
+    if [[ -n ${PORT[$1]:-} ]] && [[ $(cli "$1" ping 2>/dev/null) == PONG ]]; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+start_pykv() {  # start_pykv PROFILE
+  local dir=$WORK/pykv-$1 pid i
+  local -a extra cmd
+  read -ra extra <<<"${PROFILE_PYKV[$1]}"
+  mkdir -p "$dir"
+  cmd=("${SERVER_PIN[@]}" "$PYKV_SERVER" --port 0 --port-file "$dir/port" --bind 127.0.0.1
+    --appendonly no --save '' --maxmemory 0 --dir "$dir" --logfile "$dir/server.log" "${extra[@]}")
+  LOGF[pykv]=$dir/server.log
+  STARTCMD[pykv]=$(printf '%q ' "${cmd[@]}")
+  "${cmd[@]}" >"$dir/stdout.log" 2>&1 &
+  pid=$!
+  PID[pykv]=$pid PORT[pykv]=""
+  for ((i = 0; i < 100; i++)); do
+    if [[ -s $dir/port ]]; then
+      PORT[pykv]=$(<"$dir/port")
+      break
+    fi
+    proc_alive "$pid" || break
+    sleep 0.1
+  done
+  if ! wait_ping pykv "$pid"; then
+    tail -n 20 "$dir/server.log" "$dir/stdout.log" >&2 2>/dev/null || true
+    fail "pykv-server did not start: ${STARTCMD[pykv]}; output: $(tail -n 3 "$dir/stdout.log" 2>/dev/null | tr '\n' '|')"
+    return 1
+  fi
+  DEAD[pykv]=0
+  log "pykv-server pid $pid port ${PORT[pykv]} (profile $1)"
+}
+
+port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_redis() {  # start_redis PROFILE: redis 7.0 has no port file, so try free ports
+  local dir=$WORK/redis-$1 pid port attempt
+  local -a extra cmd
+  read -ra extra <<<"${PROFILE_REDIS[$1]}"
+  mkdir -p "$dir"
+  for ((attempt = 0; attempt < 10; attempt++)); do
+    port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port_in_use "$port" && continue
+    cmd=("${SERVER_PIN[@]}" "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 --save ''
+      --appendonly no --maxmemory 0 --daemonize no --dir "$dir" --logfile "$dir/server.log"
+      "${extra[@]}")
+    LOGF[redis]=$dir/server.log
+    STARTCMD[redis]=$(printf '%q ' "${cmd[@]}")
+    "${cmd[@]}" >"$dir/stdout.log" 2>&1 &
+    pid=$!
+    PID[redis]=$pid PORT[redis]=$port
+    if wait_ping redis "$pid"; then
+      DEAD[redis]=0
+      log "redis-server pid $pid port $port (profile $1)"
+      return 0
+    fi
+    stop_pid "$pid"
+    PID[redis]=""
+    grep -q "Address already in use" "$dir/server.log" 2>/dev/null || break
+  done
+  tail -n 20 "$dir/server.log" "$dir/stdout.log" >&2 2>/dev/null || true
+  fail "redis-server did not start: ${STARTCMD[redis]}"
+  return 1
+}
+
+stop_servers() {
+  local s
+  for s in pykv redis; do
+    if [[ -n ${PID[$s]:-} ]]; then stop_pid "${PID[$s]}"; fi
+    PID[$s]=""
+  done
+}
+
+server_ok() {  # server_ok SERVER: false (and one failure) once it has died
+  local s=$1
+  [[ ${DEAD[$s]} == 1 ]] && return 1
+  if proc_alive "${PID[$s]}"; then return 0; fi
+  DEAD[$s]=1
+  local st="" pid=${PID[$s]}
+  wait "$pid" 2>/dev/null || st=$?
+  PID[$s]=""  # reaped: never signal this pid again
+  fail "$s-server (pid $pid) died${st:+ (exit status $st)}; started as: ${STARTCMD[$s]}; last log lines: $(tail -n 5 "${LOGF[$s]}" 2>/dev/null | tr '\n' '|')"
+  return 1
+}
+
+cpu_ticks() {  # utime + stime of PID in clock ticks
+  local st
+  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  st=${st##*) }  # fields from 3 (state) on; the command name may contain spaces
+  local -a f
+  read -ra f <<<"$st"
+  echo $((f[11] + f[12]))
+}
+
+rss_bytes() { awk '/^VmRSS:/{print $2 * 1024}' "/proc/$1/status"; }
+used_memory() { cli "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'; }
+dbsize() { cli "$1" dbsize | tr -d '\r'; }
+
+# ---------------------------------------------------------------------------------------
+# Measurements. Results: RES[row:server:round:metric] (rps, cpu, ticks, used, rss).
+
+declare -A RES=()
+raw() { [[ -z $BENCH_RAW ]] || printf '%s\n' "$*" >>"$WORK/raw.csv"; }
+raw "profile,row,server,round,metric,value"
+
+parse_rps() {  # --csv line "NAME","rps",... or -q "NAME: rps requests per second"
+  awk '
+    /^"/ { n = split($0, a, "\",\""); if (n > 1 && a[1] != "\"test") { r = a[2]; gsub(/"/, "", r) } next }
+    match($0, /[0-9.]+ requests per second/) { r = substr($0, RSTART, RLENGTH); sub(/ .*/, "", r) }
+    END { if (r ~ /^[0-9]+(\.[0-9]+)?$/ && r + 0 > 0) print r }'
+}
+
+RESP_FILE=""
+make_load_file() {  # exactly MEM_KEYS distinct keys key:%012d (the names redis-benchmark -r uses)
+  RESP_FILE=$WORK/load.resp
+  [[ -s $RESP_FILE ]] && return 0
+  awk -v n="$MEM_KEYS" -v d="$DATA_SIZE" 'BEGIN {
+    v = sprintf("%*s", d, ""); gsub(/ /, "x", v)
+    for (i = 0; i < n; i++) printf "*3\r\n$3\r\nSET\r\n$16\r\nkey:%012d\r\n$%d\r\n%s\r\n", i, d, v
+  }' >"$RESP_FILE"
+}
+
+load_keys() {  # load_keys SERVER: FLUSHALL + redis-cli --pipe; true on success
+  local s=$1 out
+  local -a cmd=("${CLIENT_PIN[@]}" "$REDIS_CLI" -h 127.0.0.1 -p "${PORT[$s]}" --pipe)
+  if [[ $s == pykv ]]; then CMDS+=("load ($MEM_KEYS keys):  $(printf '%q ' "${cmd[@]}")< load.resp   # SET key:%012d <${DATA_SIZE} x 'x'>"); fi
+  out=$(timeout -k 5 "$RUN_TIMEOUT" "${cmd[@]}" <"$RESP_FILE" 2>&1) || {
+    fail "$s: redis-cli --pipe failed: $(tail -n 3 <<<"$out" | tr '\n' '|')"
+    return 1
+  }
+  if ! grep -q "errors: 0, replies: $MEM_KEYS" <<<"$out"; then
+    fail "$s: redis-cli --pipe: $(grep 'errors:' <<<"$out" || tail -n 2 <<<"$out")"
+    return 1
+  fi
+}
+
+measure_memory() {  # measure_memory ROW: fresh servers; baseline, load, measure
+  local i=$1 s u0 r0 u1 r1 keys prof=${ROW_PROFILE[$1]}
+  for s in pykv redis; do
+    server_ok "$s" || continue
+    cli "$s" flushall >/dev/null
+    sleep 0.5
+    u0=$(used_memory "$s") r0=$(rss_bytes "${PID[$s]}")
+    load_keys "$s" || continue
+    sleep 1  # let incremental rehashing finish before reading the numbers
+    server_ok "$s" || continue
+    u1=$(used_memory "$s") r1=$(rss_bytes "${PID[$s]}") keys=$(dbsize "$s")
+    if [[ $keys != "$MEM_KEYS" ]]; then
+      fail "$s: DBSIZE is '$keys' after loading $MEM_KEYS keys"
+      continue
+    fi
+    RES[$i:$s:1:used]=$(awk -v a="$u1" -v b="$u0" -v k="$keys" 'BEGIN { printf "%.1f", (a - b) / k }')
+    RES[$i:$s:1:rss]=$(awk -v a="$r1" -v b="$r0" -v k="$keys" 'BEGIN { printf "%.1f", (a - b) / k }')
+    raw "$prof,${ROW_LABEL[$i]},$s,1,used_memory_bytes_per_key,${RES[$i:$s:1:used]}"
+    raw "$prof,${ROW_LABEL[$i]},$s,1,rss_bytes_per_key,${RES[$i:$s:1:rss]}"
+    log "$s memory: used_memory $u0 -> $u1, RSS $r0 -> $r1, $keys keys"
+  done
+}
+
+run_bench() {  # run_bench SERVER ROW ROUND
+  local s=$1 i=$2 round=$3 t0 t1 rc=0 rps errs
+  local n=${ROW_N[$i]} out=$WORK/out.$s err=$WORK/err.$s
+  local -a args cmd
+  IFS=$US read -ra args <<<"${ROW_ARGS[$i]}"
+  server_ok "$s" || return 0
+  cmd=("${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "${PORT[$s]}" -n "$n" --csv "${args[@]}")
+  if ((round == 1)); then CMDS+=("$(printf '%-5s %s' "$s:" "$(printf '%q ' "${cmd[@]}")")"); fi
+  t0=$(cpu_ticks "${PID[$s]}") || t0=""
+  timeout -k 5 "$RUN_TIMEOUT" "${cmd[@]}" >"$out" 2>"$err" || rc=$?
+  t1=$(cpu_ticks "${PID[$s]}") || t1=""
+  rps=$(parse_rps <"$out")
+  errs=$(grep -m 3 -i "error" "$err" | tr '\n' '|' || true)
+  if ((rc == 124 || rc == 137)); then
+    fail "$s: '${ROW_LABEL[$i]}' timed out after ${RUN_TIMEOUT}s; reproduce: $(printf '%q ' "${cmd[@]}")"
+  elif ((rc != 0)) || [[ -n $errs || -z $rps ]]; then
+    fail "$s: '${ROW_LABEL[$i]}' round $round: exit $rc, errors: ${errs:-none}, rps: ${rps:-unparsed}; reproduce: $(printf '%q ' "${cmd[@]}")"
+  fi
+  server_ok "$s" || return 0
+  if [[ -n $rps && -n $t0 && -n $t1 ]] && ((rc == 0)) && [[ -z $errs ]]; then
+    RES[$i:$s:$round:rps]=$rps
+    RES[$i:$s:$round:ticks]=$((t1 - t0))
+    RES[$i:$s:$round:cpu]=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$n" \
+      'BEGIN { printf "%.4f", t * 1e6 / hz / n }')
+    raw "${ROW_PROFILE[$i]},${ROW_LABEL[$i]},$s,$round,rps,$rps"
+    raw "${ROW_PROFILE[$i]},${ROW_LABEL[$i]},$s,$round,cpu_us_per_req,${RES[$i:$s:$round:cpu]}"
+    raw "${ROW_PROFILE[$i]},${ROW_LABEL[$i]},$s,$round,cpu_ticks,$((t1 - t0))"
+    log "round $round ${ROW_LABEL[$i]} $s: $rps req/s, ${RES[$i:$s:$round:cpu]} us/req ($((t1 - t0)) ticks)"
+  fi
+}
+
+warm_up() {
+  local s rc
+  local -a cmd
+  for s in pykv redis; do
+    server_ok "$s" || continue
+    cmd=("${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "${PORT[$s]}" -n "$WARMUP_REQUESTS"
+      -c 50 -P 1 -t "set,get" -r "$KEYSPACE" -d "$DATA_SIZE" --csv)
+    if [[ $s == pykv ]]; then CMDS+=("warm-up: $(printf '%q ' "${cmd[@]}")"); fi
+    rc=0
+    timeout -k 5 "$RUN_TIMEOUT" "${cmd[@]}" >/dev/null 2>"$WORK/err.$s" || rc=$?
+    if ((rc != 0)) || grep -qi error "$WORK/err.$s"; then
+      fail "$s: warm-up failed (exit $rc): $(head -n 3 "$WORK/err.$s" | tr '\n' '|'); reproduce: $(printf '%q ' "${cmd[@]}")"
+    fi
+  done
+}
+
+run_profile() {  # run_profile NAME: every row of the profile, ROUNDS rounds
+  local prof=$1 i s round first second has_mem=0 has_rows=0
+  for i in "${!ROW_KIND[@]}"; do
+    [[ ${ROW_PROFILE[$i]} == "$prof" ]] || continue
+    has_rows=1
+    if [[ ${ROW_KIND[$i]} == mem ]]; then has_mem=1; fi
+  done
+  ((has_rows)) || return 0
+  log "profile $prof: starting servers"
+  if ! start_pykv "$prof" || ! start_redis "$prof"; then
+    stop_servers
+    log "profile $prof skipped: its rows are reported as ERR"
+    return 0
+  fi
+  CMDS+=("# profile $prof" "pykv server:  ${STARTCMD[pykv]}" "redis server: ${STARTCMD[redis]}")
+  make_load_file
+  if ((has_mem)); then
+    for i in "${!ROW_KIND[@]}"; do
+      if [[ ${ROW_PROFILE[$i]} == "$prof" && ${ROW_KIND[$i]} == mem ]]; then measure_memory "$i"; fi
+    done
+  else
+    for s in pykv redis; do
+      if server_ok "$s"; then load_keys "$s" || true; fi
+    done
+  fi
+  warm_up
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if ((round % 2)); then first=pykv second=redis; else first=redis second=pykv; fi
+    for i in "${!ROW_KIND[@]}"; do
+      [[ ${ROW_PROFILE[$i]} == "$prof" && ${ROW_KIND[$i]} == bench ]] || continue
+      run_bench "$first" "$i" "$round"
+      run_bench "$second" "$i" "$round"
+    done
+  done
+  stop_servers
+}
+
+# ---------------------------------------------------------------------------------------
+# Report.
+
+median() { sort -g | awk 'NF { v[++n] = $1 } END { if (n == 0) exit; m = int((n + 1) / 2); if (n % 2) printf "%.6f\n", v[m]; else printf "%.6f\n", (v[m] + v[m + 1]) / 2 }'; }
+
+# table_line LABEL UNIT ROW METRIC ROUNDS GOAL_OP GOAL DECIMALS
+table_line() {
+  local label=$1 unit=$2 i=$3 metric=$4 rounds=$5 op=$6 goal=$7 dec=$8 r p q
+  local pv=() rv=() ratios=() mp mr mratio result
+  for ((r = 1; r <= rounds; r++)); do
+    p=${RES[$i:pykv:$r:$metric]:-} q=${RES[$i:redis:$r:$metric]:-}
+    [[ -n $p ]] && pv+=("$p")
+    [[ -n $q ]] && rv+=("$q")
+    if [[ -n $p && -n $q ]] && awk -v q="$q" 'BEGIN { exit !(q > 0) }'; then
+      ratios+=("$(awk -v p="$p" -v q="$q" 'BEGIN { printf "%.6f", p / q }')")
+    fi
+  done
+  mp=$(printf '%s\n' "${pv[@]}" | median)
+  mr=$(printf '%s\n' "${rv[@]}" | median)
+  mratio=$(printf '%s\n' "${ratios[@]}" | median)
+  if [[ -z $mp || -z $mr ]]; then
+    result=ERR
+  elif [[ -z $mratio ]]; then
+    result=n/a
+  elif awk -v x="$mratio" -v g="$goal" -v op="$op" 'BEGIN { exit !(op == ">=" ? x >= g : x <= g) }'; then
+    result=PASS
+  else
+    result=MISS
+  fi
+  if [[ -n $mp ]]; then mp=$(printf '%.*f' "$dec" "$mp"); else mp=ERR; fi
+  if [[ -n $mr ]]; then mr=$(printf '%.*f' "$dec" "$mr"); else mr=ERR; fi
+  if [[ -n $mratio ]]; then mratio=$(printf '%.2f' "$mratio"); else mratio=-; fi
+  printf '%-*s %-13s %12s %12s %8s %9s  %s\n' "$LABEL_W" "$label" "$unit" "$mp" "$mr" "$mratio" "$op $goal" "$result"
+}
+
+LABEL_W=24
+report() {
+  local i c prof_suffix l
+  for i in "${!ROW_LABEL[@]}"; do
+    l="used_memory ${ROW_LABEL[$i]} [${ROW_PROFILE[$i]}]"
+    if ((${#l} > LABEL_W)); then LABEL_W=${#l}; fi
+  done
+  echo
+  echo "== PyKV vs Redis ($("$REDIS_SERVER" --version | awk '{print $3}')) — $(date -u '+%Y-%m-%d %H:%M:%SZ'), $(uname -r)"
+  echo "pykv: $PYKV_SERVER"
+  echo "rounds: $ROUNDS, requests per run: $REQUESTS (pipelined rows x$PIPELINE_MULT), keyspace -r $KEYSPACE, values -d $DATA_SIZE, CLK_TCK $CLK_TCK"
+  echo "load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) ($NCPU CPUs; other load skews req/s more than us/req)"
+  for c in "${NOTES[@]}"; do echo "note: $c"; done
+  echo
+  echo "Commands (warm-up and load run the same way against redis; -n is the row's request count):"
+  for c in "${CMDS[@]}"; do echo "  $c"; done
+  echo
+  echo "Direction: req/s higher is better; us/req (server CPU, utime+stime per request) and bytes/key lower is better."
+  echo "Values are medians over the rounds; ratio = median over rounds of (pykv / redis); memory is measured once."
+  printf '%-*s %-13s %12s %12s %8s %9s  %s\n' "$LABEL_W" row unit pykv redis ratio goal result
+  printf '%-*s %-13s %12s %12s %8s %9s  %s\n' "$LABEL_W" "----" "----" "----" "-----" "-----" "----" "------"
+  for i in "${!ROW_KIND[@]}"; do
+    prof_suffix=""
+    [[ ${ROW_PROFILE[$i]} != default ]] && prof_suffix=" [${ROW_PROFILE[$i]}]"
+    if [[ ${ROW_KIND[$i]} == bench ]]; then
+      table_line "${ROW_LABEL[$i]}$prof_suffix" "req/s (high)" "$i" rps "$ROUNDS" ">=" "$(printf '%.1f' "${ROW_GOAL[$i]}")" 0
+      table_line "${ROW_LABEL[$i]}$prof_suffix" "us/req (low)" "$i" cpu "$ROUNDS" "<=" "$CPU_GOAL" 3
+    else
+      table_line "used_memory ${ROW_LABEL[$i]}$prof_suffix" "B/key (low)" "$i" used 1 "<=" "${ROW_GOAL[$i]}" 1
+      table_line "RSS ${ROW_LABEL[$i]}$prof_suffix" "B/key (low)" "$i" rss 1 "<=" "${ROW_GOAL[$i]}" 1
+    fi
+  done
+  if ((ROUNDS > 1)); then
+    echo
+    echo "Per round (req/s pykv/redis; CPU ticks pykv/redis):"
+    local r line
+    for i in "${!ROW_KIND[@]}"; do
+      [[ ${ROW_KIND[$i]} == bench ]] || continue
+      line=""
+      for ((r = 1; r <= ROUNDS; r++)); do
+        line+="  r$r ${RES[$i:pykv:$r:rps]:-ERR}/${RES[$i:redis:$r:rps]:-ERR}"
+        line+=" (${RES[$i:pykv:$r:ticks]:-?}/${RES[$i:redis:$r:ticks]:-?})"
+      done
+      printf '  %-34s%s\n' "${ROW_LABEL[$i]}" "$line"
+    done
+  fi
+  if ((${#FAILURES[@]})); then
+    echo
+    echo "FAILURES (something did not run; exit status 1):"
+    for c in "${FAILURES[@]}"; do echo "  - $c"; done
+  fi
+}
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+log "pykv: $PYKV_SERVER; redis: $REDIS_SERVER; rounds $ROUNDS; requests $REQUESTS; work dir $WORK"
+for prof in "${PROFILES[@]}"; do run_profile "$prof"; done
+report
+if [[ -n $BENCH_RAW ]]; then cp "$WORK/raw.csv" "$BENCH_RAW"; fi
+exit "$FAILED"
