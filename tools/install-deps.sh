@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libuv1-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev
+  libuv1-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev zlib1g-dev
   doctest-dev libhiredis-dev
   redis-server redis-tools redis-sentinel
   clang libclang-rt-14-dev

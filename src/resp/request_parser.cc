@@ -268,6 +268,11 @@ void RequestParser::Compact() {
   }
 }
 
+void RequestParser::ReleaseIfIdle() {
+  Shift();
+  if (end_ == 0 && cap_ > 0) Reallocate(0);
+}
+
 size_t RequestParser::FindByte(char c, size_t from) {
   size_t start = std::max(scan_, from);
   if (start >= end_) {

@@ -65,6 +65,8 @@ class RequestParser {
   uint64_t consumed_offset() const { return base_offset_ + consumed_; }
   // Drops consumed bytes and returns spare memory; call when a read batch is done.
   void Compact();
+  // Frees the whole input buffer when nothing is buffered (idle clients cost nothing).
+  void ReleaseIfIdle();
 
  private:
   Result ParseInline();

@@ -138,7 +138,11 @@ void ClientSession::OnDrained() {
     reading_paused_for_output_ = false;
     conn_->ResumeReading();
   }
-  conn_->output().ShrinkIfIdle();
+}
+
+void ClientSession::ReleaseIdleBuffers() {
+  parser_.ReleaseIfIdle();
+  if (conn_->pending_output() == 0) conn_->output().ShrinkIfIdle();
 }
 
 void ClientSession::Kill() {

@@ -39,6 +39,8 @@ class ClientSession final : public net::ConnectionHandler {
   void Resume();
   // The output has grown: enforce the output buffer limits.
   void CheckOutputLimits(int64_t now_ms);
+  // Returns buffer memory of a client that has been idle for a while.
+  void ReleaseIdleBuffers();
   // Sends queued replies; closes afterwards when the client asked (QUIT) or was killed.
   void Flush();
   // Closes after the current reply is out (CLIENT KILL, SHUTDOWN, timeouts).

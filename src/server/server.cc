@@ -20,6 +20,7 @@ namespace pykv::server {
 namespace {
 
 constexpr uint64_t kCronTickMs = 10;  // cron checks run on this tick, at most hz times/s
+constexpr int64_t kIdleBufferReleaseMs = 2000;
 
 // Redis's sdscatrepr: the MONITOR form of an argument.
 void AppendQuoted(std::string* out, std::string_view s) {
@@ -316,6 +317,8 @@ void Server::Cron() {
       continue;
     }
     if (s->soft_limit_since_ms() != 0) s->CheckOutputLimits(now);
+    // As Redis does, a client quiet for a couple of seconds gives its buffers back.
+    if (now - s->state().last_interaction_ms > kIdleBufferReleaseMs) s->ReleaseIdleBuffers();
   }
 }
 

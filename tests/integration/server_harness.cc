@@ -759,7 +759,8 @@ void TestServer::Cleanup() {
     std::string how = WIFSIGNALED(status)
                           ? "killed by signal " + std::to_string(WTERMSIG(status))
                           : "exit code " + std::to_string(WEXITSTATUS(status));
-    FAIL_CHECK(std::string("pykv-server did not exit with status 0 (") + how + "), dir " + dir_);
+    std::string msg = "pykv-server did not exit with status 0 (" + how + "), dir " + dir_;
+    FAIL_CHECK(msg);
     failed = true;
   }
   if (dir_.empty()) return;
