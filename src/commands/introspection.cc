@@ -1,7 +1,9 @@
 // COMMAND and its subcommands: the command table describing itself in Redis 7.0's reply
 // shapes (COMMAND INFO entries, COMMAND DOCS maps, COMMAND LIST, COMMAND GETKEYS), so
 // clients, proxies and redis-cli can read PyKV's table the way they read Redis's.
+#include <bit>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -212,7 +214,7 @@ void WriteInfo(resp::ReplyWriter& w, const Command& c) {
   w.Integer(c.keys.first > 0 ? c.keys.last : 0);
   w.Integer(c.keys.first > 0 ? c.keys.step : 0);
   uint32_t cats = Categories(c);
-  w.SetHeader(static_cast<size_t>(__builtin_popcount(cats)));
+  w.SetHeader(static_cast<size_t>(std::popcount(cats)));
   for (uint32_t i = 0; i < kCatCount; ++i) {
     if (cats & (1u << i)) w.Simple(std::string("@") + kCategoryNames[i]);
   }

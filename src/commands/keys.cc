@@ -2,8 +2,8 @@
 // FLUSHDB/FLUSHALL, TOUCH and OBJECT (Redis 7.0 semantics). PyKV has one database and one
 // value type (string), so DB arguments other than 0 and types other than "string" only
 // ever select nothing.
-#include <cctype>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>

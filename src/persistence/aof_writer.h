@@ -14,6 +14,7 @@
 // Loop thread only, except the internal fsync thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -40,9 +41,12 @@ class AofWriter {
 
   // Opens (appending to) the incremental file at path. Any buffered bytes stay buffered.
   Status Open(const std::string& path);
-  // Flushes and fsyncs the current file, then continues in a new one (rewrite start).
+  // Flushes and fsyncs the current file, then continues in a new one (rewrite start). On
+  // failure nothing switches: buffered bytes must never spill into the new file, whose
+  // base (the rewrite's snapshot) already holds them.
   Status SwitchTo(const std::string& path);
-  // Flush + fsync + close (SHUTDOWN, disabling appendonly).
+  // Flush + fsync + close (SHUTDOWN, disabling appendonly). Idempotent. On failure the
+  // file stays open: retry, or destroy the writer to give up on the buffer.
   Status Close();
   bool is_open() const;
 
@@ -66,35 +70,57 @@ class AofWriter {
   uint64_t durable_seq() const { return durable_seq_; }
   uint64_t appended_seq() const { return appended_seq_; }
   bool has_pending() const { return !buf_.empty(); }
-  // "" when the last Flush succeeded; else why it failed (strerror text).
+  // "" when the last Flush succeeded; else why it failed (strerror text). Under everysec
+  // also non-empty while the background fsync keeps failing (seen at the next Flush).
   const std::string& last_error() const { return last_error_; }
   // Size of the current file as written so far.
   uint64_t file_size() const { return file_size_; }
   const std::string& path() const;
-  // Counters for INFO and tests.
+  // Counters for INFO and tests: successful fdatasyncs (any thread), and the wall-clock
+  // time of the last one (0 if none).
   uint64_t fsync_count() const;
   int64_t last_fsync_ms() const;
 
  private:
-  void FsyncLoop();
+  Status WriteBatch();
+  // fdatasync on the calling thread; counts it and clears a background error on success.
+  Status SyncFile();
+  void RefreshLastError();
+  Status StartFsyncThread();
+  void StopFsyncThread();
+  void RequestFsync();
+  void FsyncLoop(WritableFile* file);
 
   FileOps* ops_;
   const Clock* clock_;
   FsyncPolicy policy_;
   std::unique_ptr<WritableFile> file_;
+  std::string path_;
   std::string buf_;
   uint64_t appended_seq_ = 0;
+  uint64_t written_seq_ = 0;  // stream bytes in the file (excludes checksum lines)
   uint64_t durable_seq_ = 0;
   uint64_t file_size_ = 0;
-  std::string last_error_;
-  // everysec: the background thread fsyncs when asked, at most once a second.
+  // A failed write could not be cut away: truncate to file_size_ before the next write.
+  bool truncate_owed_ = false;
+  // always: bytes up to written_seq_ are in the file but their fdatasync has not succeeded.
+  bool sync_owed_ = false;
+  std::string write_error_;  // why the last write failed ("" once one succeeds)
+  std::string sync_error_;   // why the last loop-thread fsync failed under always
+  std::string last_error_;   // the first non-empty of the above and the thread's error
+  // everysec: the background thread fsyncs when asked, at most once a second. mu_ guards
+  // the fields below; the thread never holds it while fsyncing, so the loop never waits.
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::thread fsync_thread_;
   bool stop_ = false;
   bool fsync_requested_ = false;
-  uint64_t fsyncs_ = 0;
-  int64_t last_fsync_ms_ = 0;
+  std::string bg_error_;  // why the thread's last fsync failed ("" once one succeeds)
+  uint64_t fsyncs_ = 0;   // successful fdatasyncs, any thread
+  // When the last fsync succeeded, on the steady clock: the thread may not read clock_ (a
+  // FakeClock is loop-thread only), so last_fsync_ms() converts on the loop thread.
+  bool has_fsynced_ = false;
+  std::chrono::steady_clock::time_point last_fsync_;
 };
 
 }  // namespace pykv::persistence

@@ -19,17 +19,21 @@ namespace pykv::persistence {
 struct AofFileInfo {
   std::string name;  // a bare file name inside the AOF directory
   uint64_t seq = 0;
-  char type = 'i';   // 'b' base, 'i' incremental, 'h' history (ignored)
+  char type = 'i';  // 'b' base, 'i' incremental, 'h' history (ignored)
 };
 
 struct Manifest {
   std::optional<AofFileInfo> base;
   std::vector<AofFileInfo> incrs;  // replay order (ascending seq)
 
-  // The text form (one line per file, base first).
+  // The text form (one line per file, base first; names quoted as Redis's sdscatrepr when
+  // they hold spaces, quotes or unprintable bytes).
   std::string Serialize() const;
-  // Parses text; Corruption with the line number on malformed input (unknown keys are
-  // an error; blank lines and '#' comments are skipped).
+  // Parses text; Corruption("Invalid AOF manifest file format at line N: <why>") on
+  // malformed input. Like Redis: names may be quoted (sdssplitargs rules), extra key/value
+  // pairs are ignored (later Redis versions add some), one base at most, incremental seqs
+  // strictly ascending, and a manifest naming no file at all is an error. Unlike Redis,
+  // blank lines, CRLF and a missing final newline are accepted; '#' comments are skipped.
   static StatusOr<Manifest> Parse(std::string_view text);
 
   // File names for a new generation, from appendfilename ("appendonly.aof"):
