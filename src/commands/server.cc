@@ -138,6 +138,38 @@ void ShutdownCommand(CommandContext& ctx) {
   // On success the server closes every connection; Redis sends no reply.
 }
 
+void BgrewriteaofCommand(CommandContext& ctx) {
+  Status s = ctx.server.BackgroundRewriteAof();
+  if (!s.ok()) {
+    ctx.reply.Error(s.message());
+    return;
+  }
+  ctx.reply.Simple("Background append only file rewriting started");
+}
+
+void BgsaveCommand(CommandContext& ctx) {
+  // PyKV's snapshot is the AOF's base file: a background save is a rewrite.
+  if (ctx.args.size() > 2 || (ctx.args.size() == 2 && !EqualsIgnoreCase(ctx.args[1], "SCHEDULE"))) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  Status s = ctx.server.BackgroundRewriteAof();
+  if (!s.ok()) {
+    ctx.reply.Error(s.message());
+    return;
+  }
+  ctx.reply.Simple("Background saving started");
+}
+
+void SaveCommand(CommandContext& ctx) {
+  Status s = ctx.server.SaveNow();
+  if (!s.ok()) {
+    ctx.reply.Error(s.message());
+    return;
+  }
+  ctx.reply.Ok();
+}
+
 void MonitorCommand(CommandContext& ctx) {
   if (ctx.client.monitor) return;
   ctx.server.AddMonitor(ctx.client);
@@ -461,18 +493,29 @@ void DebugCommand(CommandContext& ctx) {
           "ERR Wrong protocol type name. Please use one of the following: "
           "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
     }
+  } else if ((sub == "loadaof" || sub == "reload") && argc == 2) {
+    Status s = ctx.server.DebugReload(/*rewrite_first=*/sub == "reload");
+    if (!s.ok()) {
+      ctx.reply.Error(s.message());
+      return;
+    }
+    ctx.reply.Ok();
   } else if (sub == "help") {
     ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                     "DIGEST",
                     "    Output a hex signature representing the current DB content.",
                     "DIGEST-VALUE <key> [<key> ...]",
                     "    Output a hex signature of the values of all the specified keys.",
+                    "LOADAOF",
+                    "    Flush the AOF buffers on disk and reload the AOF in memory.",
                     "OBJECT <key>",
                     "    Show low level info about the key and associated value.",
                     "PROTOCOL <type>",
                     "    Reply with a test value of the specified type. <type> can be: string,",
                     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
                     "    true, false.",
+                    "RELOAD",
+                    "    Rewrite the AOF (new base snapshot), empty the data set and load it back.",
                     "SET-ACTIVE-EXPIRE <0|1>",
                     "    Setting it to 0 disables expiring keys in background when they are not",
                     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -524,6 +567,12 @@ void RegisterServerCommands(CommandTable* t) {
   t->Register(MakeCommand("shutdown", -1, kAdm | kNoMulti, {}, ShutdownCommand, "server",
                           "Synchronously saves the database(s) to disk and shuts down the server.",
                           "1.0.0", "O(N)"));
+  t->Register(MakeCommand("bgrewriteaof", 1, kAdm | kNoMulti, {}, BgrewriteaofCommand, "server",
+                          "Asynchronously rewrites the append-only file to disk.", "1.0.0"));
+  t->Register(MakeCommand("bgsave", -1, kAdm | kNoMulti, {}, BgsaveCommand, "server",
+                          "Asynchronously saves the database(s) to disk.", "1.0.0"));
+  t->Register(MakeCommand("save", 1, kAdm | kNoMulti, {}, SaveCommand, "server",
+                          "Synchronously saves the database(s) to disk.", "1.0.0", "O(N)"));
   t->Register(MakeCommand("monitor", 1, kAdm | kNoMulti, {}, MonitorCommand, "server",
                           "Listens for all requests received by the server in real-time.",
                           "1.0.0"));

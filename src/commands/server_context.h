@@ -61,6 +61,14 @@ class ServerContext {
   // iteration (the caller gets no reply); an error is sent to the caller.
   virtual Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) = 0;
 
+  // BGREWRITEAOF / BGSAVE: starts compaction in a forked child. Errors carry the reply.
+  virtual Status BackgroundRewriteAof() = 0;
+  // SAVE: the same, written by the server itself before it answers.
+  virtual Status SaveNow() = 0;
+  // DEBUG LOADAOF (rewrite_first=false) / DEBUG RELOAD (true): flush the AOF, empty the
+  // keyspace and load it back from disk, so tests prove a round trip in one command.
+  virtual Status DebugReload(bool rewrite_first) = 0;
+
   // Non-empty: writes must be refused with -MISCONF (the AOF cannot be written).
   virtual const std::string& PersistenceError() const = 0;
   // True on a replica: writes from normal clients answer -READONLY.

@@ -16,8 +16,10 @@ struct Loop::Hook {
   union {
     uv_timer_t timer;
     uv_signal_t signal;
+    uv_idle_t idle;
   };
   std::function<void()> fn;
+  std::function<bool()> step;  // idle hooks: runs until it returns false
   Loop* owner = nullptr;
   bool is_timer = true;
 
@@ -145,6 +147,22 @@ void Loop::OnSignal(int signum, std::function<void()> fn) {
     spdlog::warn("loop: cannot watch signal {}: {}", signum, uv_strerror(rc));
     uv_close(hook->handle(), &Loop::OnHookClose);
   }
+}
+
+void Loop::RunWhileBusy(std::function<bool()> step) {
+  if (stopping_) return;
+  Hook* hook = NewHook(nullptr);
+  hook->step = std::move(step);
+  uv_idle_init(&loop_, &hook->idle);
+  hook->idle.data = hook;
+  // An active idle handle makes the loop poll without blocking, so the step runs again as
+  // soon as pending I/O has been served.
+  uv_idle_start(&hook->idle, [](uv_idle_t* h) {
+    auto* k = static_cast<Hook*>(h->data);
+    if (k->step()) return;
+    uv_idle_stop(h);
+    if (!uv_is_closing(k->handle())) uv_close(k->handle(), &Loop::OnHookClose);
+  });
 }
 
 void Loop::Post(std::function<void()> fn) {

@@ -40,6 +40,9 @@ class Loop {
   void AddTimer(uint64_t interval_ms, std::function<void()> fn);
   // Calls fn on the loop thread when the process receives signum.
   void OnSignal(int signum, std::function<void()> fn);
+  // Runs step between I/O polls, without letting the loop block, until it returns false
+  // (long work cut into slices, e.g. loading the data set while clients are served).
+  void RunWhileBusy(std::function<bool()> step);
   // Wakes the loop from another thread and runs fn on the loop thread. Any thread; the
   // caller must stop posting (join its thread) before the Loop is destroyed.
   void Post(std::function<void()> fn);

@@ -89,7 +89,10 @@ void ClientSession::ExecuteOne(cmd::Args argv) {
   state_.last_interaction_ms = server_->clock()->NowMs();
   if (state_.reply_mode == cmd::ReplyMode::kSkipNext) state_.reply_mode = cmd::ReplyMode::kSkipThis;
   writer_.set_output(state_.reply_mode == cmd::ReplyMode::kOn ? &conn_->output() : nullptr);
+  const uint64_t seq_before = server_->appended_seq();
   server_->dispatcher().Execute(state_, writer_, argv);
+  const uint64_t seq_after = server_->appended_seq();
+  if (seq_after != seq_before) ack_barrier_ = seq_after;
   if (state_.reply_mode == cmd::ReplyMode::kSkipThis) state_.reply_mode = cmd::ReplyMode::kOn;
   parser_.set_authenticated(state_.authenticated);
 }

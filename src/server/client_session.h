@@ -50,6 +50,8 @@ class ClientSession final : public net::ConnectionHandler {
   bool paused() const { return paused_; }
   // Set while the session sits in the server's list of clients to flush.
   bool write_scheduled = false;
+  // AOF position its queued replies acknowledge: they go out once that is durable.
+  uint64_t ack_barrier() const { return ack_barrier_; }
 
   // The CLIENT LIST line (no trailing newline), Redis 7.0's fields.
   std::string Describe(int64_t now_ms) const;
@@ -72,6 +74,7 @@ class ClientSession final : public net::ConnectionHandler {
   resp::ReplyWriter writer_;
   cmd::ClientState state_;
   bool paused_ = false;
+  uint64_t ack_barrier_ = 0;
   std::vector<std::string> pending_;  // the command that met a CLIENT PAUSE
   bool reading_paused_for_output_ = false;
   int64_t soft_limit_since_ms_ = 0;

@@ -177,21 +177,7 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "mem_allocator", AllocatorName());
     Field(&o, "lazyfree_pending_objects", "0");
   } else if (name == "persistence") {
-    o += "# Persistence\r\n";
-    Field(&o, "loading", dispatcher_->loading() ? "1" : "0");
-    Field(&o, "async_loading", "0");
-    Field(&o, "rdb_changes_since_last_save", dispatcher_->stats().dirty);
-    Field(&o, "rdb_bgsave_in_progress", "0");
-    FieldI(&o, "rdb_last_save_time", last_save_unix_);
-    Field(&o, "rdb_last_bgsave_status", "ok");
-    Field(&o, "aof_enabled", "0");
-    Field(&o, "aof_rewrite_in_progress", "0");
-    Field(&o, "aof_rewrite_scheduled", "0");
-    Field(&o, "aof_last_rewrite_time_sec", "-1");
-    Field(&o, "aof_current_rewrite_time_sec", "-1");
-    Field(&o, "aof_last_bgrewrite_status", "ok");
-    Field(&o, "aof_rewrites", "0");
-    Field(&o, "aof_last_write_status", "ok");
+    o = PersistenceInfo();
   } else if (name == "stats") {
     o += "# Stats\r\n";
     const cmd::DispatcherStats& d = dispatcher_->stats();

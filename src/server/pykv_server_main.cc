@@ -41,13 +41,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
-  if (config.settings().appendonly) {
-    // Refused rather than ignored: a user asking for durability must not get silence.
-    std::fprintf(stderr,
-                 "appendonly yes: the append-only file is not available in this version of "
-                 "PyKV yet; start with appendonly no.\n");
-    return 1;
-  }
   st = pykv::InitLogging(config.settings().loglevel, config.settings().logfile);
   if (!st.ok()) {
     std::fprintf(stderr, "Can't open the log file: %s\n", st.message().c_str());

@@ -87,6 +87,8 @@ Server::Server(Config config) : config_(std::move(config)), clock_(SystemClock::
 Server::~Server() {
   // Sessions reference the dispatcher; drop them first.
   sessions_.clear();
+  loader_.reset();
+  aof_.reset();
   dispatcher_.reset();
   keyspace_.reset();
 }
@@ -106,6 +108,11 @@ void Server::ApplySettings() {
 }
 
 void Server::OnConfigChange(std::string_view name) {
+  if (name == "appendonly" && !settings().appendonly) DisableAof();
+  if (name == "appendfsync" && aof_ && aof_->writer_ready()) {
+    StatusOr<persistence::FsyncPolicy> p = persistence::ParseFsyncPolicy(settings().appendfsync);
+    if (p.ok()) aof_->writer().set_policy(*p);
+  }
   if (name == "loglevel") {
     Status st = SetLogLevel(settings().loglevel);
     if (!st.ok()) spdlog::warn("loglevel: {}", st.message());
@@ -185,8 +192,19 @@ Status Server::Run() {
     StopServing();
   });
   spdlog::info("Server initialized; port {}", bound_port_);
+  if (settings().appendonly) {
+    st = StartLoading();
+    if (!st.ok()) {
+      spdlog::critical("{}", st.message());
+      fatal_ = st;
+      StopServing();
+    } else {
+      loop_.RunWhileBusy([this] { return LoadStep(); });
+    }
+  }
   spdlog::info("Ready to accept connections tcp");
   st = loop_.Run();
+  if (st.ok() && !fatal_.ok()) st = fatal_;
   if (!settings().pidfile.empty()) unlink(settings().pidfile.c_str());
   spdlog::warn("PyKV is now ready to exit, bye bye...");
   return st;
@@ -196,8 +214,15 @@ void Server::StopServing() {
   if (shutting_down_) return;
   shutting_down_ = true;
   for (auto& l : listeners_) l->Close();
+  uint64_t durable = UINT64_MAX;
+  if (aof_) {
+    // Everything acknowledged or about to be is written and fsynced before anyone is told.
+    Status s = aof_->Shutdown();
+    if (!s.ok()) spdlog::warn("Error closing the AOF at shutdown: {}", s.message());
+    if (aof_->writer_ready() || !s.ok()) durable = aof_->writer().durable_seq();
+  }
   for (auto& [id, s] : sessions_) {
-    s->Flush();
+    if (s->ack_barrier() <= durable) s->Flush();
     s->connection().Close();
   }
   loop_.Stop();
@@ -271,12 +296,20 @@ void Server::OnSessionClosed(ClientSession* s) {
 void Server::BeforeSleep() {
   deferred_sessions_.clear();
   deferred_free_.clear();
-  // Replies go out last, after (in the persistence issue) the AOF is written.
+  // The AOF is written (and under appendfsync always, fsynced) before any reply goes out.
+  FlushAof();
   if (pending_writes_.empty()) return;
   int64_t now = clock_->NowMs();
+  const uint64_t durable =
+      aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
   std::vector<ClientSession*> batch;
   batch.swap(pending_writes_);
   for (ClientSession* s : batch) {
+    if (s->ack_barrier() > durable) {
+      // Its replies acknowledge writes the disk does not hold yet: they wait.
+      pending_writes_.push_back(s);
+      continue;
+    }
     s->write_scheduled = false;
     s->Flush();
     s->CheckOutputLimits(now);
@@ -307,6 +340,7 @@ void Server::Cron() {
     dispatcher_->latency().Add("expire-cycle", ms, now / 1000);
   }
   keyspace_->RehashStep(1000);
+  PersistenceCron(now);
   if (pause_until_ms_ != 0 && now >= pause_until_ms_) UnpauseClients();
   const int timeout = settings().timeout;
   for (auto& [id, s] : sessions_) {
@@ -468,13 +502,20 @@ std::vector<std::pair<std::string, std::string>> Server::ConfigGet(std::string_v
 
 Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>& pairs) {
   for (const auto& [name, value] : pairs) {
-    if (name == "appendonly" && EqualsIgnoreCase(value, "yes")) {
-      return Status::Unsupported(
-          "ERR CONFIG SET failed (possibly related to argument 'appendonly') - the append-only "
-          "file is not available in this version of PyKV yet");
+    // Turning the AOF on writes the whole data set first; only then does the option
+    // change, so a failure leaves both as they were.
+    if (name == "appendonly" && EqualsIgnoreCase(value, "yes") && !aof_) {
+      Status st = EnableAof();
+      if (!st.ok()) {
+        return Status::IoError(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " +
+            st.message());
+      }
     }
   }
-  return config_.SetAtRuntime(pairs);
+  Status st = config_.SetAtRuntime(pairs);
+  if (!st.ok() && aof_ && !settings().appendonly) DisableAof();
+  return st;
 }
 
 Status Server::ConfigRewrite() { return config_.Rewrite(); }
@@ -487,10 +528,5 @@ void Server::ResetStats() {
   stats_ = fresh;
 }
 
-void Server::Propagate(cmd::Args argv) {
-  // Issue 2: no AOF and no replicas yet, so there is nowhere to send mutations. The
-  // persistence and replication issues plug their writers in here, fed the same bytes.
-  (void)argv;
-}
 
 }  // namespace pykv::server

@@ -18,6 +18,8 @@
 #include "common/clock.h"
 #include "net/listener.h"
 #include "net/loop.h"
+#include "persistence/aof.h"
+#include "persistence/aof_loader.h"
 #include "resp/request_parser.h"
 #include "server/config.h"
 #include "store/keyspace.h"
@@ -57,6 +59,9 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   bool ShouldPause(const cmd::Command* c) const;
   void AddPaused(ClientSession* s);
   ServerStats& stats() { return stats_; }
+  // Position of the last mutation handed to the AOF (0 without one). A client whose
+  // replies acknowledge writes up to N is flushed only once the AOF made N durable.
+  uint64_t appended_seq() const;
 
   // ---- cmd::ServerContext ----
   std::string Info(const std::vector<std::string>& sections) override;
@@ -75,6 +80,9 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   bool HasMonitors() const override { return !monitors_.empty(); }
   void FeedMonitors(const cmd::ClientState& client, cmd::Args argv) override;
   Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) override;
+  Status BackgroundRewriteAof() override;
+  Status SaveNow() override;
+  Status DebugReload(bool rewrite_first) override;
   const std::string& PersistenceError() const override { return persistence_error_; }
   bool IsReadonlyReplica() const override { return false; }
   int64_t LastSaveTime() const override { return last_save_unix_; }
@@ -99,6 +107,23 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   bool FilterMatches(const ClientSession& s, const cmd::ClientFilter& f) const;
   std::string InfoSection(const std::string& name);
   void WritePortFile(int port);
+  // ---- persistence ----
+  persistence::AofOptions AofOptionsFromSettings() const;
+  // Start-up: reads the manifest and starts loading (LOADING until done).
+  Status StartLoading();
+  std::unique_ptr<persistence::AofLoader> MakeLoader();
+  // One slice of loading; false when done (or failed: the server then stops).
+  bool LoadStep();
+  Status FinishLoading();
+  // Loads the whole AOF synchronously (DEBUG LOADAOF/RELOAD).
+  Status LoadAllNow();
+  // Writes (and per policy fsyncs) what the mutations of this iteration appended.
+  void FlushAof();
+  void PersistenceCron(int64_t now);
+  // CONFIG SET appendonly yes/no.
+  Status EnableAof();
+  void DisableAof();
+  std::string PersistenceInfo();
   class Refused;
   // Sends what the connection's output holds (a refusal), then closes it.
   void RefuseConnection(std::unique_ptr<net::Connection> conn);
@@ -133,6 +158,13 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   int bound_port_ = 0;
   ServerStats stats_;
   std::string persistence_error_;  // non-empty while the AOF cannot be written
+  std::unique_ptr<persistence::Aof> aof_;
+  std::unique_ptr<persistence::AofLoader> loader_;
+  cmd::ClientState loader_client_;
+  resp::ReplyWriter discard_writer_;  // replies of replayed commands go nowhere
+  int64_t loading_started_ms_ = 0;
+  int64_t aof_last_retry_ms_ = 0;
+  Status fatal_;  // set when the server must stop with an error (e.g. a damaged AOF)
 };
 
 }  // namespace pykv::server

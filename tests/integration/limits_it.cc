@@ -18,7 +18,9 @@ using std::chrono::seconds;
 
 const char* kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 
-std::string Key(const std::string& prefix, int i) { return prefix + std::to_string(i); }
+std::string Key(const std::string& prefix, int i) {
+  return prefix + std::to_string(i);
+}
 
 // Pipelines SET prefix<i> value [extra...] for i in [first, first+n); returns the replies.
 std::vector<Reply> SetMany(redisContext* c, const std::string& prefix, int first, int n,
@@ -80,7 +82,7 @@ TEST_CASE("maxkeys with noeviction answers -OOM for a new key") {
   CHECK(s({"MSET", "x", "1", "y", "2"}) == Err(kOom));
   CHECK(s({"DBSIZE"}) == Int(10));
   CHECK(s({"GET", "k0"}) == Bulk("v"));  // reads go on
-  CHECK(s({"DEL", "k0"}) == Int(1));      // and deletes free room
+  CHECK(s({"DEL", "k0"}) == Int(1));     // and deletes free room
   CHECK(s({"SET", "new", "v"}) == Ok());
   CHECK(s({"SET", "new2", "v"}) == Err(kOom));
   CHECK(InfoInt(s.c.get(), "stats", "evicted_keys") == 0);
@@ -229,8 +231,7 @@ TEST_CASE("AUTH with requirepass") {
         "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the "
         "RESP protocol version at the same time\r\n");
   REQUIRE(raw.Send("HELLO 3 AUTH default wrong\r\n"));
-  CHECK(raw.ReadReply() ==
-        "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  CHECK(raw.ReadReply() == "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
   REQUIRE(raw.Send("GET k\r\n"));
   CHECK(raw.ReadReply() == "-NOAUTH Authentication required.\r\n");
   REQUIRE(raw.Send("HELLO 3 AUTH default secret\r\n"));

@@ -45,7 +45,8 @@ TEST_CASE("pipelining 10,000 commands in one write") {
   CHECK(s({"GET", "ctr"}) == Bulk(std::to_string(n)));
 
   // The same through hiredis: 10,000 SETs and 10,000 GETs queued, then read.
-  for (int i = 0; i < n; ++i) Append(s.c.get(), {"SET", "k" + std::to_string(i), std::to_string(i)});
+  for (int i = 0; i < n; ++i)
+    Append(s.c.get(), {"SET", "k" + std::to_string(i), std::to_string(i)});
   for (int i = 0; i < n; ++i) Append(s.c.get(), {"GET", "k" + std::to_string(i)});
   int sets_ok = 0;
   int gets_ok = 0;
@@ -63,6 +64,48 @@ TEST_CASE("pipelining 10,000 commands in one write") {
   std::string expect;
   for (int i = 0; i < 1000; ++i) expect += "+PONG\r\n";
   CHECK(all == expect);
+}
+
+TEST_CASE("big pipelined replies arrive complete and in order") {
+  Fx s;
+  const int keys = 50;
+  const int gets = static_cast<int>(Scaled(1000, 300));  // 100 MB (30 MB) of replies
+  std::vector<std::string> values;
+  for (int k = 0; k < keys; ++k) {
+    std::string v(100 * 1024, static_cast<char>('a' + k % 26));
+    v.replace(0, std::to_string(k).size(), std::to_string(k));
+    values.push_back(v);
+    REQUIRE(s({"SET", "big" + std::to_string(k), v}) == Ok());
+  }
+  for (int i = 0; i < gets; ++i) Append(s.c.get(), {"GET", "big" + std::to_string(i % keys)});
+  int good = 0;
+  for (int i = 0; i < gets; ++i) good += GetReply(s.c.get()) == Bulk(values[i % keys]);
+  CHECK(good == gets);
+  CHECK(s({"PING"}) == St("PONG"));
+}
+
+TEST_CASE("clients vanishing mid-pipeline do not disturb the server") {
+  Fx s;
+  CHECK(s({"SET", "big", std::string(100 * 1024, 'x')}) == Ok());
+  std::string gets;
+  for (int i = 0; i < 500; ++i) gets += "GET big\r\n";
+  for (int round = 0; round < 20; ++round) {
+    RawConn raw(s.srv.port());
+    REQUIRE(raw.connected());
+    REQUIRE(raw.Send(gets));
+    if (round % 2 == 1) raw.Pump(milliseconds(5));  // read a little, then vanish
+    // RawConn's destructor closes the socket with replies still pending.
+  }
+  {
+    // And one that vanishes halfway through sending a command.
+    RawConn raw(s.srv.port());
+    REQUIRE(raw.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc"));
+  }
+  CHECK(WaitFor([&] { return InfoInt(s.c.get(), "clients", "connected_clients") == 1; },
+                seconds(10)));
+  CHECK(s({"EXISTS", "k"}) == Int(0));
+  CHECK(s({"STRLEN", "big"}) == Int(100 * 1024));
+  CHECK(s({"PING"}) == St("PONG"));
 }
 
 TEST_CASE("a 100 MB value round-trips") {
@@ -139,7 +182,8 @@ TEST_CASE("protocol errors close only the offending connection") {
       {"negative bulk length", "*1\r\n$-5\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
       {"bad bulk length", "*1\r\n$x\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
       {"missing $", "*1\r\nfoo\r\n", "-ERR Protocol error: expected '$', got 'f'\r\n"},
-      {"unbalanced quotes", "SET \"a b\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
+      {"unbalanced quotes", "SET \"a b\r\n",
+       "-ERR Protocol error: unbalanced quotes in request\r\n"},
       {"unbalanced single quotes", "SET 'a b\r\n",
        "-ERR Protocol error: unbalanced quotes in request\r\n"},
       {"bulk longer than proto-max-bulk-len", "*1\r\n$536870913\r\n",
@@ -233,8 +277,7 @@ TEST_CASE("2,000 concurrent connections") {
   for (int i = 0; i < n; i += 100) {
     CHECK(conns[i]->ReadReply() == "+OK\r\n");
     std::string name = "c" + std::to_string(i);
-    CHECK(conns[i]->ReadReply() ==
-          "$" + std::to_string(name.size()) + "\r\n" + name + "\r\n");
+    CHECK(conns[i]->ReadReply() == "$" + std::to_string(name.size()) + "\r\n" + name + "\r\n");
   }
   conns.clear();
   CHECK(WaitFor([&] { return InfoInt(s.c.get(), "clients", "connected_clients") == 1; },

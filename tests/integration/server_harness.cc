@@ -64,12 +64,6 @@ struct IgnoreSigpipe {
   IgnoreSigpipe() { signal(SIGPIPE, SIG_IGN); }
 } g_ignore_sigpipe;
 
-const char* ServerBinary() {
-  const char* ref = std::getenv("PYKV_IT_REFERENCE_SERVER");
-  if (ref != nullptr && *ref != '\0') return ref;
-  return PYKV_SERVER_BIN;
-}
-
 // Closes every descriptor above stderr in a freshly forked child.
 void CloseInheritedFds() {
 #ifdef SYS_close_range
@@ -224,9 +218,19 @@ bool Sanitized() {
   return v != nullptr && std::string(v) == "1";
 }
 
-double TimeScale() { return Sanitized() ? 3.0 : 1.0; }
+double TimeScale() {
+  return Sanitized() ? 3.0 : 1.0;
+}
 
-size_t Scaled(size_t normal, size_t sanitized) { return Sanitized() ? sanitized : normal; }
+size_t Scaled(size_t normal, size_t sanitized) {
+  return Sanitized() ? sanitized : normal;
+}
+
+const char* ServerBinary() {
+  const char* ref = std::getenv("PYKV_IT_REFERENCE_SERVER");
+  if (ref != nullptr && *ref != '\0') return ref;
+  return PYKV_SERVER_BIN;
+}
 
 bool ReferenceMode() {
   const char* ref = std::getenv("PYKV_IT_REFERENCE_SERVER");
@@ -242,7 +246,9 @@ bool WaitFor(const std::function<bool()>& pred, milliseconds timeout, millisecon
   }
 }
 
-int FailedAssertions() { return g_failed_asserts; }
+int FailedAssertions() {
+  return g_failed_asserts;
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<milliseconds>(
@@ -334,7 +340,9 @@ bool Reply::operator==(const Reply& o) const {
   return type == o.type && str == o.str && integer == o.integer && elements == o.elements;
 }
 
-std::ostream& operator<<(std::ostream& os, const Reply& r) { return os << r.Describe(); }
+std::ostream& operator<<(std::ostream& os, const Reply& r) {
+  return os << r.Describe();
+}
 
 namespace {
 std::vector<const char*> ArgvPtrs(const std::vector<std::string>& args, std::vector<size_t>* lens) {
@@ -406,7 +414,9 @@ long long InfoInt(redisContext* c, const std::string& section, const std::string
 
 // ---- raw socket ----
 
-size_t RespReplyLength(std::string_view buf) { return ReplyEnd(buf, 0); }
+size_t RespReplyLength(std::string_view buf) {
+  return ReplyEnd(buf, 0);
+}
 
 RawConn::RawConn(int port) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -622,8 +632,8 @@ void TestServer::Start(ServerOptions opts) {
   int fixed_port = 0;
   if (ReferenceMode()) {
     fixed_port = FreeTcpPort();
-    argv.insert(argv.end(), {"--port", std::to_string(fixed_port), "--bind", "127.0.0.1",
-                             "-::1", "--save", "", "--appendonly", "no"});
+    argv.insert(argv.end(), {"--port", std::to_string(fixed_port), "--bind", "127.0.0.1", "-::1",
+                             "--save", "", "--appendonly", "no"});
   } else {
     argv.insert(argv.end(), {"--port", "0", "--port-file", port_file});
   }
@@ -661,10 +671,15 @@ void TestServer::Start(ServerOptions opts) {
   if (ReferenceMode()) {
     port_ = fixed_port;
   } else {
+    std::string previous;
     bool got = WaitFor(
         [&] {
+          // Complete when newline-terminated, or unchanged since the previous poll.
           std::string text = ReadFile(port_file);
-          if (!text.empty() && text.back() == '\n') port_ = std::atoi(text.c_str());
+          if (!text.empty() && (text.back() == '\n' || text == previous)) {
+            port_ = std::atoi(text.c_str());
+          }
+          previous = text;
           return port_ > 0 || !Running();
         },
         milliseconds(10000));
@@ -686,9 +701,8 @@ void TestServer::Start(ServerOptions opts) {
 
 Conn TestServer::TryConnect(double timeout_s) const {
   double t = timeout_s * TimeScale();
-  timeval tv{static_cast<time_t>(t), static_cast<suseconds_t>((t - static_cast<double>(
-                                                                       static_cast<time_t>(t))) *
-                                                              1e6)};
+  timeval tv{static_cast<time_t>(t),
+             static_cast<suseconds_t>((t - static_cast<double>(static_cast<time_t>(t))) * 1e6)};
   Conn c(redisConnectWithTimeout("127.0.0.1", port_, tv));
   if (c == nullptr || c->err != 0) return nullptr;
   redisSetTimeout(c.get(), tv);
@@ -755,13 +769,12 @@ std::string TestServer::LogTail(int n) const {
 
 void TestServer::Cleanup() {
   int status = Stop();
-  bool failed = start_failed_ || FailedAssertions() > failures_at_start_ ||
-                std::uncaught_exceptions() > 0;
+  bool failed =
+      start_failed_ || FailedAssertions() > failures_at_start_ || std::uncaught_exceptions() > 0;
   bool clean = pid_ < 0 || expect_unclean_ || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  if (!clean && !failed) {
-    std::string how = WIFSIGNALED(status)
-                          ? "killed by signal " + std::to_string(WTERMSIG(status))
-                          : "exit code " + std::to_string(WEXITSTATUS(status));
+  if (!clean) {
+    std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
+                                          : "exit code " + std::to_string(WEXITSTATUS(status));
     std::string msg = "pykv-server did not exit with status 0 (" + how + "), dir " + dir_;
     FAIL_CHECK(msg);
     failed = true;
@@ -776,6 +789,8 @@ void TestServer::Cleanup() {
   }
 }
 
-TestServer::~TestServer() { Cleanup(); }
+TestServer::~TestServer() {
+  Cleanup();
+}
 
 }  // namespace pykv::it

@@ -44,6 +44,8 @@ double TimeScale();
 size_t Scaled(size_t normal, size_t sanitized);
 // True when the tests run against a real redis-server (PYKV_IT_REFERENCE_SERVER).
 bool ReferenceMode();
+// The server binary under test: PYKV_SERVER_BIN, or the reference redis-server.
+const char* ServerBinary();
 
 // Polls `pred` every `step` until it returns true or `timeout` (scaled by TimeScale())
 // passes. Returns the last result of `pred`.
@@ -213,14 +215,30 @@ class TestServer {
 };
 
 // Short spellings of expected replies, for CHECK(s({"GET", "k"}) == Bulk("v")).
-inline Reply Ok() { return Reply::Status("OK"); }
-inline Reply St(std::string s) { return Reply::Status(std::move(s)); }
-inline Reply Err(std::string s) { return Reply::Error(std::move(s)); }
-inline Reply Bulk(std::string s) { return Reply::Bulk(std::move(s)); }
-inline Reply Int(long long v) { return Reply::Int(v); }
-inline Reply Nil() { return Reply::Nil(); }
-inline Reply Arr(std::vector<Reply> elems) { return Reply::Array(std::move(elems)); }
-inline Reply Bulks(std::initializer_list<std::string> elems) { return Reply::Bulks(elems); }
+inline Reply Ok() {
+  return Reply::Status("OK");
+}
+inline Reply St(std::string s) {
+  return Reply::Status(std::move(s));
+}
+inline Reply Err(std::string s) {
+  return Reply::Error(std::move(s));
+}
+inline Reply Bulk(std::string s) {
+  return Reply::Bulk(std::move(s));
+}
+inline Reply Int(long long v) {
+  return Reply::Int(v);
+}
+inline Reply Nil() {
+  return Reply::Nil();
+}
+inline Reply Arr(std::vector<Reply> elems) {
+  return Reply::Array(std::move(elems));
+}
+inline Reply Bulks(std::initializer_list<std::string> elems) {
+  return Reply::Bulks(elems);
+}
 
 // A server plus one connection to it; s({"SET", "k", "v"}) runs a command.
 struct Fx {

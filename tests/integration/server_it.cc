@@ -1,16 +1,17 @@
 // Connection and server commands end to end: PING/ECHO/QUIT, HELLO and RESP3 bytes, AUTH,
 // SELECT, RESET, CLIENT *, COMMAND *, INFO, CONFIG *, TIME, LASTSAVE, SHUTDOWN, MONITOR,
 // SLOWLOG, LATENCY, MEMORY, DEBUG. Expected replies are Redis 7.0's.
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <sys/wait.h>
 
 #include "integration/server_harness.h"
 
@@ -291,8 +292,8 @@ TEST_CASE("CLIENT KILL") {
   CHECK(s({"CLIENT", "KILL", "1.2.3.4:5"}) == Err("ERR No such client"));
   CHECK(s({"CLIENT", "KILL", addr2}) == Ok());  // the old form
   CHECK(Cmd(victim2, {"PING"}).type == 0);
-  CHECK(WaitFor([&] { return InfoInt(s.c.get(), "clients", "connected_clients") == 1; },
-                seconds(5)));
+  CHECK(
+      WaitFor([&] { return InfoInt(s.c.get(), "clients", "connected_clients") == 1; }, seconds(5)));
   // SKIPME defaults to yes: filters never kill the caller.
   long long my_id = s({"CLIENT", "ID"}).integer;
   CHECK(s({"CLIENT", "KILL", "ID", std::to_string(my_id)}) == Int(0));
@@ -338,12 +339,13 @@ TEST_CASE("CLIENT PAUSE and UNPAUSE") {
   CHECK(raw.ReadReply() == "+OK\r\n");
   CHECK(s({"GET", "k"}) == Bulk("w"));
   // ALL pauses reads too (and CLIENT UNPAUSE itself: it can only time out).
+  const auto pause = milliseconds(static_cast<int>(1000 * TimeScale()));
   auto paused_at = std::chrono::steady_clock::now();
-  CHECK(s({"CLIENT", "PAUSE", "700"}) == Ok());
+  CHECK(s({"CLIENT", "PAUSE", std::to_string(pause.count())}) == Ok());
   REQUIRE(raw.Send("GET k\r\n"));
-  CHECK(raw.ReadReply(milliseconds(200)) == "");
+  CHECK(raw.ReadReply(milliseconds(200)) == "");  // 200 ms scaled: well inside the pause
   CHECK(raw.ReadReply(milliseconds(5000)) == "$1\r\nw\r\n");
-  CHECK(std::chrono::steady_clock::now() - paused_at >= milliseconds(600));
+  CHECK(std::chrono::steady_clock::now() - paused_at >= pause - milliseconds(100));
   // A short pause ends by itself.
   CHECK(s({"CLIENT", "PAUSE", "200", "WRITE"}) == Ok());
   REQUIRE(raw.Send("SET k x\r\n"));
@@ -430,10 +432,10 @@ TEST_CASE("INFO sections and fields") {
   CHECK(s({"SET", "b", "2", "EX", "100"}) == Ok());
   CHECK(s({"GET", "a"}) == Bulk("1"));
   std::string info = Info(s.c.get());
-  for (const char* f : {"redis_version", "process_id", "tcp_port", "uptime_in_seconds",
-                        "connected_clients", "used_memory", "maxmemory", "maxmemory_policy",
-                        "total_commands_processed", "expired_keys", "evicted_keys",
-                        "keyspace_hits", "keyspace_misses", "role"}) {
+  for (const char* f :
+       {"redis_version", "process_id", "tcp_port", "uptime_in_seconds", "connected_clients",
+        "used_memory", "maxmemory", "maxmemory_policy", "total_commands_processed", "expired_keys",
+        "evicted_keys", "keyspace_hits", "keyspace_misses", "role"}) {
     CHECK_MESSAGE(!InfoField(info, f).empty(), f);
   }
   CHECK(InfoField(info, "tcp_port") == std::to_string(s.srv.port()));
@@ -740,6 +742,35 @@ TEST_CASE("DEBUG SET-ACTIVE-EXPIRE") {
   CHECK(s({"DEBUG", "SET-ACTIVE-EXPIRE", "1"}) == Ok());
   CHECK(WaitFor([&] { return s({"DBSIZE"}) == Int(0); }, seconds(10)));
   CHECK(InfoInt(s.c.get(), "stats", "expired_keys") == 10);
+}
+
+TEST_CASE("SIGTERM stops the server with status 0; SIGKILL leaves nothing behind") {
+  TestServer srv;
+  Conn c = srv.Connect();
+  CHECK(Cmd(c, {"SET", "k", "v"}) == Ok());
+  int status = srv.Stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(!srv.Running());
+  CHECK(srv.TryConnect(1) == nullptr);
+
+  TestServer victim;
+  pid_t pid = victim.pid();
+  victim.Kill9();
+  CHECK(!victim.Running());
+  CHECK(kill(pid, 0) == -1);  // reaped: no such process
+  CHECK(victim.TryConnect(1) == nullptr);
+}
+
+TEST_CASE("bad configuration: the server refuses to start with exit status 1") {
+  ToolResult r = RunTool({ServerBinary(), "--port", "0", "--nosuchoption", "1"});
+  CHECK(r.exit_code == 1);
+  CHECK(Contains(r.out + r.err, "Bad directive or wrong number of arguments"));
+  r = RunTool({ServerBinary(), "--port", "0", "--maxmemory-policy", "bogus"});
+  CHECK(r.exit_code == 1);
+  CHECK(Contains(r.out + r.err, "maxmemory-policy"));
+  r = RunTool({ServerBinary(), "/nonexistent/pykv.conf"});
+  CHECK(r.exit_code == 1);
 }
 
 }  // namespace

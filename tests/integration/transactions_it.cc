@@ -58,8 +58,7 @@ TEST_CASE("a runtime error inside EXEC does not stop the others") {
   CHECK(s({"SET", "a", "abc"}) == kQueued);
   CHECK(s({"INCR", "a"}) == kQueued);
   CHECK(s({"SET", "b", "1"}) == kQueued);
-  CHECK(s({"EXEC"}) ==
-        Arr({Ok(), Err("ERR value is not an integer or out of range"), Ok()}));
+  CHECK(s({"EXEC"}) == Arr({Ok(), Err("ERR value is not an integer or out of range"), Ok()}));
   CHECK(s({"MGET", "a", "b"}) == Bulks({"abc", "1"}));
 }
 

@@ -1,0 +1,253 @@
+// The server's side of persistence: loading at start-up (sliced, so clients get -LOADING
+// and INFO meanwhile), feeding mutations to the AOF, writing it before replies go out,
+// compaction, and the commands that act on it (BGREWRITEAOF, SAVE, DEBUG RELOAD, CONFIG SET
+// appendonly).
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "common/numbers.h"
+#include "resp/command_encoder.h"
+#include "server/client_session.h"
+#include "server/server.h"
+
+namespace pykv::server {
+
+namespace {
+constexpr int64_t kLoadSliceUs = 20000;        // one loading step; the loop polls between
+constexpr int64_t kAofRetryIntervalMs = 1000;  // retry a failing AOF write once a second
+}  // namespace
+
+persistence::AofOptions Server::AofOptionsFromSettings() const {
+  const Settings& s = settings();
+  persistence::AofOptions o;
+  o.dir = s.appenddirname;  // relative to dir, which is the working directory
+  o.prefix = s.appendfilename;
+  StatusOr<persistence::FsyncPolicy> p = persistence::ParseFsyncPolicy(s.appendfsync);
+  o.fsync = p.ok() ? *p : persistence::FsyncPolicy::kEverySec;
+  return o;
+}
+
+uint64_t Server::appended_seq() const {
+  return aof_ && aof_->writer_ready() ? aof_->writer().appended_seq() : 0;
+}
+
+void Server::Propagate(cmd::Args argv) {
+  // One encoding, for the AOF now and for replica links later.
+  if (aof_ && aof_->writer_ready()) {
+    resp::EncodeCommand(argv, &aof_->writer().buffer());
+    aof_->writer().CommitAppended();
+  }
+}
+
+std::unique_ptr<persistence::AofLoader> Server::MakeLoader() {
+  loader_client_.kind = cmd::ClientKind::kAofLoader;
+  loader_client_.authenticated = true;
+  persistence::AofLoaderOptions o;
+  o.aof_dir = aof_->options().dir;
+  o.filename_prefix = aof_->options().prefix;
+  o.load_truncated = settings().aof_load_truncated;
+  return std::make_unique<persistence::AofLoader>(
+      persistence::FileOps::Posix(), keyspace_.get(),
+      [this](std::span<const std::string_view> argv) {
+        dispatcher_->Execute(loader_client_, discard_writer_, argv);
+      },
+      std::move(o));
+}
+
+Status Server::StartLoading() {
+  aof_ = std::make_unique<persistence::Aof>(persistence::FileOps::Posix(), clock_,
+                                            AofOptionsFromSettings());
+  Status s = aof_->Init();
+  if (!s.ok()) return s;
+  loader_ = MakeLoader();
+  s = loader_->Start();
+  if (!s.ok()) return s;
+  dispatcher_->set_loading(true);
+  // Keys whose TTL ran out while the server was down are removed after loading, through
+  // the normal expiry path (which logs DEL), never resurrected.
+  keyspace_->set_expire_enabled(false);
+  loading_started_ms_ = clock_->NowMs();
+  return Status::Ok();
+}
+
+bool Server::LoadStep() {
+  StatusOr<bool> done = loader_->Step(kLoadSliceUs);
+  if (!done.ok()) {
+    spdlog::critical("{}", done.status().message());
+    fatal_ = done.status();
+    loader_.reset();
+    StopServing();
+    return false;
+  }
+  if (!*done) return true;
+  Status s = FinishLoading();
+  if (!s.ok()) {
+    spdlog::critical("{}", s.message());
+    fatal_ = s;
+    StopServing();
+  }
+  return false;
+}
+
+Status Server::FinishLoading() {
+  loader_.reset();
+  keyspace_->set_expire_enabled(true);
+  dispatcher_->set_loading(false);
+  Status s = aof_->OpenForAppend();
+  if (!s.ok()) return s;
+  loading_started_ms_ = 0;
+  return Status::Ok();
+}
+
+Status Server::LoadAllNow() {
+  if (!aof_) return Status::Invalid("ERR The append only file is disabled (appendonly no)");
+  Status s = aof_->writer().Flush();
+  if (s.ok()) s = aof_->writer().SyncNow();
+  if (!s.ok()) return Status::IoError("ERR Error flushing the AOF: " + s.message());
+  keyspace_->Clear();
+  std::unique_ptr<persistence::AofLoader> loader = MakeLoader();
+  keyspace_->set_expire_enabled(false);
+  s = loader->LoadAll();
+  keyspace_->set_expire_enabled(true);
+  if (!s.ok()) return Status::Corruption("ERR Error loading the AOF: " + s.message());
+  return Status::Ok();
+}
+
+void Server::FlushAof() {
+  if (!aof_ || !aof_->writer_ready()) return;
+  persistence::AofWriter& w = aof_->writer();
+  int64_t now = clock_->NowMs();
+  if (!persistence_error_.empty() && now - aof_last_retry_ms_ < kAofRetryIntervalMs) return;
+  aof_last_retry_ms_ = now;
+  Status s = w.Flush();
+  const std::string& err = w.last_error();
+  if (!err.empty() || !s.ok()) {
+    std::string why = err.empty() ? s.message() : err;
+    if (persistence_error_.empty()) {
+      spdlog::warn("Error writing to the AOF file: {}; refusing writes until it works", why);
+    }
+    persistence_error_ = why;
+  } else if (!persistence_error_.empty()) {
+    spdlog::warn("AOF write error is solved, accepting writes again");
+    persistence_error_.clear();
+  }
+}
+
+void Server::PersistenceCron(int64_t now) {
+  (void)now;
+  if (!aof_) return;
+  aof_->PollRewrite();
+  const Settings& s = settings();
+  if (aof_->writer_ready() && persistence_error_.empty() &&
+      aof_->ShouldAutoRewrite(s.auto_aof_rewrite_percentage, s.auto_aof_rewrite_min_size)) {
+    spdlog::info("Starting automatic rewriting of AOF on {}% growth",
+                 s.auto_aof_rewrite_percentage);
+    Status st = aof_->StartBackgroundRewrite(*keyspace_);
+    if (!st.ok()) spdlog::warn("{}", st.message());
+  }
+}
+
+Status Server::BackgroundRewriteAof() {
+  if (!aof_ || !aof_->writer_ready()) {
+    return Status::Invalid("ERR The append only file is disabled (appendonly no)");
+  }
+  return aof_->StartBackgroundRewrite(*keyspace_);
+}
+
+Status Server::SaveNow() {
+  if (!aof_ || !aof_->writer_ready()) {
+    return Status::Invalid("ERR The append only file is disabled (appendonly no)");
+  }
+  Status s = aof_->RewriteNow(*keyspace_);
+  if (!s.ok()) return Status::IoError("ERR " + s.message());
+  last_save_unix_ = clock_->NowMs() / 1000;
+  return Status::Ok();
+}
+
+Status Server::DebugReload(bool rewrite_first) {
+  if (rewrite_first) {
+    Status s = SaveNow();
+    if (!s.ok()) return s;
+  }
+  return LoadAllNow();
+}
+
+Status Server::EnableAof() {
+  if (aof_) return Status::Ok();
+  auto aof = std::make_unique<persistence::Aof>(persistence::FileOps::Posix(), clock_,
+                                                AofOptionsFromSettings());
+  // Files left from an earlier run hold data this server no longer has; the new base
+  // written below replaces them (and start-up removes what no manifest names).
+  Status s = aof->InitFresh();
+  if (s.ok()) s = aof->OpenForAppend();
+  if (s.ok()) s = aof->RewriteNow(*keyspace_);
+  if (!s.ok()) return s;
+  aof_ = std::move(aof);
+  spdlog::info("AOF enabled: data set written to {}", aof_->options().dir);
+  return Status::Ok();
+}
+
+void Server::DisableAof() {
+  if (!aof_) return;
+  aof_.reset();  // aborts a rewrite, flushes and fsyncs, closes
+  persistence_error_.clear();
+  spdlog::info("AOF disabled");
+}
+
+std::string Server::PersistenceInfo() {
+  std::string o = "# Persistence\r\n";
+  auto f = [&o](const char* k, const std::string& v) { o += k; o += ':'; o += v; o += "\r\n"; };
+  auto n = [&f](const char* k, int64_t v) { f(k, std::to_string(v)); };
+  int64_t now = clock_->NowMs();
+  const bool loading = loader_ != nullptr;
+  n("loading", loading ? 1 : 0);
+  n("async_loading", 0);
+  if (loading) {
+    const persistence::AofLoadProgress& p = loader_->progress();
+    n("loading_start_time", loading_started_ms_ / 1000);
+    n("loading_total_bytes", static_cast<int64_t>(p.bytes_total));
+    n("loading_loaded_bytes", static_cast<int64_t>(p.bytes_done));
+    double perc = p.bytes_total ? 100.0 * p.bytes_done / p.bytes_total : 0;
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.2f%%", perc);
+    f("loading_loaded_perc", buf);
+    double elapsed = static_cast<double>(now - loading_started_ms_) / 1000.0;
+    int64_t eta = p.bytes_done ? static_cast<int64_t>(elapsed * (p.bytes_total - p.bytes_done) /
+                                                      p.bytes_done)
+                               : 1;
+    n("loading_eta_seconds", eta);
+    n("loading_keys_loaded", static_cast<int64_t>(keyspace_->size()));
+  }
+  n("rdb_changes_since_last_save", static_cast<int64_t>(dispatcher_->stats().dirty));
+  n("rdb_bgsave_in_progress", 0);
+  n("rdb_last_save_time", last_save_unix_);
+  f("rdb_last_bgsave_status", "ok");
+  const bool on = aof_ != nullptr;
+  n("aof_enabled", on ? 1 : 0);
+  n("aof_rewrite_in_progress", on && aof_->rewrite_in_progress() ? 1 : 0);
+  n("aof_rewrite_scheduled", 0);
+  const persistence::RewriteStats* rs = on ? &aof_->rewrite_stats() : nullptr;
+  n("aof_last_rewrite_time_sec", rs ? rs->last_duration_sec : -1);
+  n("aof_current_rewrite_time_sec",
+    rs && rs->started_ms && aof_->rewrite_in_progress() ? (now - rs->started_ms) / 1000 : -1);
+  f("aof_last_bgrewrite_status", !rs || rs->last_ok ? "ok" : "err");
+  n("aof_rewrites", rs ? static_cast<int64_t>(rs->rewrites) : 0);
+  n("aof_rewrites_consecutive_failures", rs ? static_cast<int64_t>(rs->consecutive_failures) : 0);
+  f("aof_last_write_status", persistence_error_.empty() ? "ok" : "err");
+  if (on && aof_->writer_ready()) {
+    const persistence::AofWriter& w = aof_->writer();
+    n("aof_current_size", static_cast<int64_t>(aof_->current_size()));
+    n("aof_base_size", static_cast<int64_t>(aof_->base_size()));
+    n("aof_pending_rewrite", 0);
+    n("aof_buffer_length", static_cast<int64_t>(w.appended_seq() - w.durable_seq()));
+    n("aof_pending_bio_fsync", 0);
+    n("aof_delayed_fsync", 0);
+    n("aof_fsyncs", static_cast<int64_t>(w.fsync_count()));
+    if (!persistence_error_.empty()) f("aof_last_write_error", persistence_error_);
+  }
+  n("latest_fork_usec", rs ? rs->last_fork_usec : 0);
+  return o;
+}
+
+}  // namespace pykv::server
