@@ -47,6 +47,9 @@ class FakeServerContext final : public ServerContext {
   bool HasMonitors() const override { return false; }
   void FeedMonitors(const ClientState&, Args) override {}
   Status Shutdown(bool, bool, bool, bool, bool) override { return Status::Ok(); }
+  Status BackgroundRewriteAof() override { return Status::Invalid("ERR no AOF in unit tests"); }
+  Status SaveNow() override { return Status::Invalid("ERR no AOF in unit tests"); }
+  Status DebugReload(bool) override { return Status::Invalid("ERR no AOF in unit tests"); }
   const std::string& PersistenceError() const override { return persistence_error; }
   bool IsReadonlyReplica() const override { return readonly_replica; }
   int64_t LastSaveTime() const override { return 0; }
