@@ -112,7 +112,7 @@ void HelloCommand(CommandContext& ctx) {
   if (!ctx.client.authenticated && !authed_here) {
     ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
     return;
   }
@@ -163,6 +163,7 @@ void ResetCommand(CommandContext& ctx) {
   c.resp = 2;
   ctx.reply.set_protocol(2);
   c.no_evict = false;
+  c.name.clear();
   c.authenticated = ctx.server.RequirePass().empty();
   ctx.reply.Simple("RESET");
 }
@@ -325,7 +326,7 @@ void ClientPauseCommand(CommandContext& ctx) {
     if (EqualsIgnoreCase(ctx.args[3], "WRITE")) {
       writes_only = true;
     } else if (!EqualsIgnoreCase(ctx.args[3], "ALL")) {
-      ctx.reply.Error(err::kSyntax);
+      ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
       return;
     }
   } else if (ctx.args.size() > 4) {

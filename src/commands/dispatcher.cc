@@ -126,8 +126,15 @@ bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Arg
   }
   if (cmd->has(kDenyOom) && !internal) {
     const store::KeyspaceLimits& lim = keyspace_->limits();
-    bool at_key_cap = lim.maxkeys != 0 && keyspace_->size() >= lim.maxkeys &&
-                      lim.policy == store::EvictionPolicy::kNoEviction;
+    // At the key cap a new key needs a victim: none under noeviction, and none under a
+    // volatile policy when no key has a TTL.
+    const bool volatile_policy = lim.policy == store::EvictionPolicy::kVolatileLru ||
+                                 lim.policy == store::EvictionPolicy::kVolatileRandom ||
+                                 lim.policy == store::EvictionPolicy::kVolatileTtl;
+    bool at_key_cap =
+        lim.maxkeys != 0 && keyspace_->size() >= lim.maxkeys &&
+        (lim.policy == store::EvictionPolicy::kNoEviction ||
+         (volatile_policy && keyspace_->volatile_size() == 0));
     if (at_key_cap || (keyspace_->OverLimits() && !keyspace_->EvictToLimits())) {
       Reject(client, writer, cmd, err::kOom);
       return false;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "commands/command.h"
+#include "store/keyspace.h"
 
 namespace pykv::cmd {
 
@@ -10,6 +11,9 @@ namespace pykv::cmd {
 Command MakeCommand(const char* name, int arity, uint32_t flags, KeySpec keys, Handler handler,
                     const char* group, const char* summary, const char* since,
                     const char* complexity = "O(1)");
+
+// OBJECT ENCODING's answer for a string value ("int", "embstr" or "raw").
+const char* StringEncodingName(const store::Entry& e);
 
 void RegisterConnectionCommands(CommandTable* table);
 void RegisterStringCommands(CommandTable* table);

@@ -289,20 +289,10 @@ const Entry* ObjectLookup(CommandContext& ctx) {
   return e;
 }
 
-// The encoding Redis would pick for a string of this content (tryObjectEncoding): an
-// integer that fits a long, else the embedded form up to 44 bytes, else raw.
 void ObjectEncodingCommand(CommandContext& ctx) {
   const Entry* e = ObjectLookup(ctx);
   if (e == nullptr) return;
-  std::string_view v = e->value();
-  int64_t n;
-  if (v.size() <= 20 && ParseInt64(v, &n)) {
-    ctx.reply.Bulk("int");
-  } else if (v.size() <= 44) {
-    ctx.reply.Bulk("embstr");
-  } else {
-    ctx.reply.Bulk("raw");
-  }
+  ctx.reply.Bulk(StringEncodingName(*e));
 }
 
 void ObjectIdletimeCommand(CommandContext& ctx) {
@@ -361,6 +351,17 @@ Command Make(const char* name, int arity, uint32_t flags, KeySpec keys, Handler 
 }
 
 }  // namespace
+
+// The encoding Redis would pick for a string of this content (tryObjectEncoding): an
+// integer that fits a long, else the embedded form up to 44 bytes, else raw; a value
+// edited in place is always raw, as in Redis.
+const char* StringEncodingName(const store::Entry& e) {
+  std::string_view v = e.value();
+  int64_t n;
+  if (e.edited_in_place()) return "raw";
+  if (v.size() <= 20 && ParseInt64(v, &n)) return "int";
+  return v.size() <= 44 ? "embstr" : "raw";
+}
 
 void RegisterKeyCommands(CommandTable* t) {
   constexpr uint32_t kR = kReadonly | kFast;

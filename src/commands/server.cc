@@ -375,12 +375,13 @@ uint64_t HashBytes(std::string_view s, uint64_t seed) {
 struct Digest {
   uint64_t lanes[3] = {0, 0, 0};
   bool empty = true;
-  void Add(const store::Entry* e) {
+  // with_key=false digests the value alone (DIGEST-VALUE: equal values, equal digests).
+  void Add(const store::Entry* e, bool with_key = true) {
     for (int i = 0; i < 3; ++i) {
       uint64_t seed = 0x5bd1e995ull * static_cast<uint64_t>(i + 1);
-      uint64_t h = HashBytes(e->key(), seed);
+      uint64_t h = with_key ? HashBytes(e->key(), seed) : seed;
       h = Mix(h ^ HashBytes(e->value(), seed + 7));
-      h = Mix(h ^ static_cast<uint64_t>(e->expire_at_ms()));
+      if (with_key) h = Mix(h ^ static_cast<uint64_t>(e->expire_at_ms()));
       lanes[i] ^= h;  // xor: independent of iteration order
     }
     empty = false;
@@ -423,7 +424,7 @@ void DebugCommand(CommandContext& ctx) {
     ctx.reply.ArrayHeader(argc - 2);
     for (size_t i = 2; i < argc; ++i) {
       Digest d;
-      if (const store::Entry* e = ctx.keyspace.Peek(ctx.args[i])) d.Add(e);
+      if (const store::Entry* e = ctx.keyspace.Peek(ctx.args[i])) d.Add(e, /*with_key=*/false);
       ctx.reply.Simple(d.Hex());
     }
   } else if (sub == "object" && argc == 3) {
@@ -434,9 +435,10 @@ void DebugCommand(CommandContext& ctx) {
     }
     char buf[256];
     std::snprintf(buf, sizeof(buf),
-                  "Value at:%p refcount:1 encoding:raw serializedlength:%zu lru:%u "
+                  "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                   "lru_seconds_idle:%" PRIu64,
-                  static_cast<const void*>(e), e->value().size(), e->lru_seconds(),
+                  static_cast<const void*>(e), StringEncodingName(*e), e->value().size(),
+                  e->lru_seconds(),
                   ctx.keyspace.IdleSeconds(e));
     ctx.reply.Simple(buf);
   } else if (sub == "protocol" && argc == 3) {

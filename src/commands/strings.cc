@@ -553,7 +553,7 @@ void RegisterStringCommands(CommandTable* t) {
   constexpr uint32_t kW = kWrite | kDenyOom;
   constexpr uint32_t kR = kReadonly | kFast;
   t->Register(Make("set", -3, kW, {1, 1, 1}, SetCommand, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"));
-  t->Register(Make("get", 2, kR, {1, 1, 1}, GetCommand, "Returns the string value of a key.", "1.0.0"));
+  t->Register(Make("get", 2, kR, {1, 1, 1}, GetCommand, "Get the value of a key", "1.0.0"));
   t->Register(Make("getex", -2, kWrite | kFast, {1, 1, 1}, GetexCommand, "Returns the string value of a key after setting its expiration time.", "6.2.0"));
   t->Register(Make("getdel", 2, kWrite | kFast, {1, 1, 1}, GetdelCommand, "Returns the string value of a key after deleting the key.", "6.2.0"));
   t->Register(Make("getset", 3, kW | kFast, {1, 1, 1}, GetsetCommand, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"));

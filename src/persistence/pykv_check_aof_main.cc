@@ -245,8 +245,8 @@ int Main(int argc, char** argv) {
 
   std::printf("Start checking Multi Part AOF\n");
   const Manifest m = Manifest::Parse(manifest_text).value();
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string dir = parent.empty() ? std::string(".") : parent.string();
   const size_t total = (m.base ? 1 : 0) + m.incrs.size();
   size_t seen = 0;
   auto file_path = [&](const AofFileInfo& info) {

@@ -312,6 +312,7 @@ RequestParser::Result RequestParser::Next() {
     }
     if (r == Result::kNeedMore) {
       if (buffered() > limits_->max_query_buffer) {
+        query_buffer_overflow_ = true;
         return Fail("Protocol error: query buffer limit reached");
       }
       return r;

@@ -50,6 +50,9 @@ class RequestParser {
   std::span<const std::string_view> argv() const { return argv_; }
   // "Protocol error: invalid bulk length" etc. (no "ERR " prefix).
   const std::string& error() const { return error_; }
+  // The error is client-query-buffer-limit, not bad framing (Redis closes such a client
+  // without a reply).
+  bool query_buffer_overflow() const { return query_buffer_overflow_; }
 
   // Redis limits unauthenticated clients harder (multibulk <= 10, bulk <= 16384), so that
   // an unauthenticated peer cannot make the server buffer much.
@@ -91,6 +94,7 @@ class RequestParser {
   size_t cmd_start_ = 0;
   uint64_t base_offset_ = 0;  // bytes dropped by Compact() so far
   bool authenticated_ = true;
+  bool query_buffer_overflow_ = false;
 
   // Multibulk state survives across calls so a large bulk is not rescanned.
   int64_t multibulk_left_ = 0;  // args still to read in the current command; 0 = none

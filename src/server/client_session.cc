@@ -43,6 +43,14 @@ void ClientSession::ProcessInput() {
     resp::RequestParser::Result r = parser_.Next();
     if (r == resp::RequestParser::Result::kNeedMore) break;
     if (r == resp::RequestParser::Result::kError) {
+      if (parser_.query_buffer_overflow()) {
+        // As Redis: the client is dropped without a reply; the log says why.
+        spdlog::warn("Closing client id={} addr={}: reached max query buffer length ({} bytes)",
+                     state_.id, state_.addr, parser_.buffered());
+        ++server_->stats().client_query_buffer_limit_disconnections;
+        conn_->Close();
+        return;
+      }
       spdlog::info("Protocol error ({}) from client: id={} addr={}", parser_.error(), state_.id,
                    state_.addr);
       // Sent even under CLIENT REPLY OFF: the client must learn why it is dropped. The
@@ -62,6 +70,9 @@ void ClientSession::ProcessInput() {
       break;
     }
     ExecuteOne(argv);
+    // Limits are checked per command, as Redis checks them per reply: a pipeline of big
+    // GETs must not build gigabytes of output before the first check.
+    if (OutputOverLimit()) return;
   }
   parser_.Compact();
   if (state_.close_after_reply) conn_->CloseAfterFlush();
@@ -95,6 +106,30 @@ void ClientSession::ExecuteOne(cmd::Args argv) {
   if (seq_after != seq_before) ack_barrier_ = seq_after;
   if (state_.reply_mode == cmd::ReplyMode::kSkipThis) state_.reply_mode = cmd::ReplyMode::kOn;
   parser_.set_authenticated(state_.authenticated);
+}
+
+bool ClientSession::OutputOverLimit() {
+  const Settings& s = server_->settings();
+  const OutputLimit& lim = state_.monitor ? s.output_pubsub : s.output_normal;
+  size_t pending = conn_->pending_output();
+  if (lim.hard != 0 && pending > lim.hard) {
+    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits ({} bytes).",
+                 state_.id, state_.addr, pending);
+    ++server_->stats().client_output_buffer_limit_disconnections;
+    conn_->Close();
+    return true;
+  }
+  size_t pause_at = kPauseReadingOutput;
+  if (lim.soft != 0 && lim.soft < pause_at) pause_at = lim.soft;
+  if (pending > pause_at) {
+    // Back-pressure: the rest of the pipeline waits in the query buffer until the client
+    // has read its replies (OnDrained resumes).
+    if (conn_->reading()) conn_->PauseReading();
+    reading_paused_for_output_ = true;
+    server_->MarkPendingWrite(this);
+    return true;
+  }
+  return false;
 }
 
 void ClientSession::CheckOutputLimits(int64_t now_ms) {
@@ -140,6 +175,7 @@ void ClientSession::OnDrained() {
   if (reading_paused_for_output_ && !conn_->closing()) {
     reading_paused_for_output_ = false;
     conn_->ResumeReading();
+    ProcessInput();  // commands that waited in the query buffer
   }
 }
 

@@ -67,6 +67,8 @@ class ClientSession final : public net::ConnectionHandler {
 
  private:
   void ExecuteOne(cmd::Args argv);
+  // Closes past the hard limit, or pauses input past the pause threshold; true if either.
+  bool OutputOverLimit();
 
   Server* server_;
   std::unique_ptr<net::Connection> conn_;

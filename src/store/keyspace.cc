@@ -873,6 +873,7 @@ const Entry* Keyspace::Set(std::string_view key, std::string_view value, int64_t
     InsertIntoTable(e, h);
   }
   if (with_ext) SetExtExpire(e, std::max<int64_t>(ttl, 0));
+  e->flags_ &= static_cast<uint8_t>(~Entry::kEditedInPlace);
   Touch(e, now_ms);
   Modified(key);
   return e;
@@ -910,6 +911,7 @@ char* Keyspace::ResizeValue(std::string_view key, size_t new_len) {
   }
   char* v = ValuePtr(e);
   if (new_len > old_len) std::memset(v + old_len, 0, new_len - old_len);
+  e->flags_ |= Entry::kEditedInPlace;
   Touch(e, clock_->NowMs());
   Modified(key);
   return v;

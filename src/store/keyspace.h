@@ -48,6 +48,9 @@ class Entry {
   std::string_view value() const;
   ValueType type() const { return static_cast<ValueType>(type_); }
   bool has_expire() const { return (flags_ & kHasExpire) != 0; }
+  // The value was changed in place (APPEND, SETRANGE) since it was last set whole: Redis
+  // then reports the "raw" encoding, whatever the content.
+  bool edited_in_place() const { return (flags_ & kEditedInPlace) != 0; }
   // Absolute expiry in ms since the epoch; -1 without a TTL.
   int64_t expire_at_ms() const;
   // LRU clock (seconds, wrapping) of the last access.
@@ -57,6 +60,7 @@ class Entry {
   friend class Keyspace;
   Entry() = default;
   static constexpr uint8_t kHasExpire = 1;
+  static constexpr uint8_t kEditedInPlace = 2;
 
   Entry* hash_next_;
   Entry* lru_prev_;

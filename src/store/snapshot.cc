@@ -107,7 +107,7 @@ void SnapshotEncoder::NoteBlockCrc(uint32_t crc) {
   ++blocks_;
 }
 
-Status SnapshotEncoder::Begin(int64_t created_ms) {
+Status SnapshotEncoder::Begin(int64_t created_ms, uint64_t expected_records) {
   if (state_ == State::kFailed) return error_;
   if (state_ != State::kNew) return Status::Invalid("snapshot: Begin called twice");
   state_ = State::kOpen;
@@ -120,6 +120,7 @@ Status SnapshotEncoder::Begin(int64_t created_ms) {
   payload_.assign(kFrameBytes, '\0');
   payload_.push_back(kHeaderBlock);
   AppendVarint(&payload_, static_cast<uint64_t>(std::max<int64_t>(created_ms, 0)));
+  AppendVarint(&payload_, expected_records);
   s = FlushBlock();
   if (!s.ok()) return s;
   payload_.reserve(kFrameBytes + block_size_ + 64);
@@ -237,7 +238,7 @@ Status SnapshotEncoder::Finish() {
 Status EncodeKeyspace(const Keyspace& ks, int64_t created_ms, const SnapshotEncoder::Sink& sink,
                       uint64_t* records, size_t block_size) {
   SnapshotEncoder enc(sink, block_size);
-  Status s = enc.Begin(created_ms);
+  Status s = enc.Begin(created_ms, ks.size());
   // Expired keys stay in the table until something removes them; a snapshot has no reason
   // to carry them (the loader would skip them anyway).
   const int64_t now_ms = ks.clock()->NowMs();
@@ -319,7 +320,7 @@ StatusOr<SnapshotDecoder::Event> SnapshotDecoder::Next(SnapshotRecord* rec) {
         // Compare what has arrived so far, so a file that is not a snapshot at all is
         // rejected without waiting for more.
         const size_t n = std::min(buffered(), kSnapshotMagic.size());
-        if (std::memcmp(buf_.get() + begin_, kSnapshotMagic.data(), n) != 0) {
+        if (n > 0 && std::memcmp(buf_.get() + begin_, kSnapshotMagic.data(), n) != 0) {
           return Fail(0, "not a PyKV snapshot (bad magic)");
         }
         if (buffered() < kFileHeaderBytes) return Event::kNeedMore;
@@ -439,12 +440,15 @@ StatusOr<SnapshotDecoder::Event> SnapshotDecoder::NextBlock() {
 Status SnapshotDecoder::ParseHeaderBlock(const char* p, size_t n) {
   const char* end = p + n;
   uint64_t created = 0;
+  uint64_t expected = 0;
   p = GetVarint(p, end, &created);
+  if (p != nullptr) p = GetVarint(p, end, &expected);
   if (p == nullptr || p != end ||
       created > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return Fail(block_start_, "malformed header block");
   }
   created_ms_ = static_cast<int64_t>(created);
+  expected_records_ = expected;
   have_header_ = true;
   return Status::Ok();
 }

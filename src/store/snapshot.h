@@ -4,7 +4,8 @@
 //
 //   "PYKVSNAP" u32le version
 //   block*: u32le payload length, u32le crc32(payload), payload = u8 type + body
-//     'H' header   varint created_ms                                  (first, once)
+//     'H' header   varint created_ms, varint expected record count (0 = unknown: a
+//                  hint to size the hash table up front)                (first, once)
 //     'R' records  { u8 flags, varint klen, key, varint vlen, value,
 //                    [varint expire_at_ms if flags & 1] }*
 //     'E' end      varint record count, varint block count, u32le crc32 over the
@@ -53,8 +54,9 @@ class SnapshotEncoder {
   SnapshotEncoder(const SnapshotEncoder&) = delete;
   SnapshotEncoder& operator=(const SnapshotEncoder&) = delete;
 
-  // Writes the magic, the version and the header block.
-  Status Begin(int64_t created_ms);
+  // Writes the magic, the version and the header block. expected_records (0 = unknown)
+  // lets a loader size its table once instead of growing it step by step.
+  Status Begin(int64_t created_ms, uint64_t expected_records = 0);
   // Buffers one record (expire_at_ms: absolute ms, or -1); writes a block when it is full.
   Status Add(std::string_view key, std::string_view value, int64_t expire_at_ms);
   // Writes the last records and the end block. The encoder is done afterwards.
@@ -120,6 +122,8 @@ class SnapshotDecoder {
   Status Finish();
 
   int64_t created_ms() const { return created_ms_; }
+  // The header's hint (0 = unknown); valid once the first record or kEnd was returned.
+  uint64_t expected_records() const { return expected_records_; }
   uint64_t records() const { return records_; }
   // Bytes of verified blocks consumed so far (progress).
   uint64_t verified_offset() const { return block_start_; }
@@ -150,6 +154,7 @@ class SnapshotDecoder {
   uint64_t block_start_ = 0;  // file offset of the block being handed out (or next one)
   bool have_header_ = false;
   int64_t created_ms_ = 0;
+  uint64_t expected_records_ = 0;
   uint64_t records_ = 0;
   uint64_t blocks_ = 0;
   uint32_t chain_crc_ = 0;
