@@ -21,6 +21,7 @@
 #include "persistence/aof.h"
 #include "persistence/aof_loader.h"
 #include "resp/request_parser.h"
+#include "server/aof_flusher.h"
 #include "server/config.h"
 #include "store/keyspace.h"
 
@@ -83,7 +84,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   Status BackgroundRewriteAof() override;
   Status SaveNow() override;
   Status DebugReload(bool rewrite_first) override;
-  const std::string& PersistenceError() const override { return persistence_error_; }
+  const std::string& PersistenceError() const override { return aof_flusher_.error(); }
   bool IsReadonlyReplica() const override { return false; }
   int64_t LastSaveTime() const override { return last_save_unix_; }
   int64_t UptimeSeconds() const override;
@@ -157,13 +158,12 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   int64_t last_save_unix_ = 0;
   int bound_port_ = 0;
   ServerStats stats_;
-  std::string persistence_error_;  // non-empty while the AOF cannot be written
+  AofFlusher aof_flusher_{clock_};  // non-empty error() while the AOF cannot be written
   std::unique_ptr<persistence::Aof> aof_;
   std::unique_ptr<persistence::AofLoader> loader_;
   cmd::ClientState loader_client_;
   resp::ReplyWriter discard_writer_;  // replies of replayed commands go nowhere
   int64_t loading_started_ms_ = 0;
-  int64_t aof_last_retry_ms_ = 0;
   Status fatal_;  // set when the server must stop with an error (e.g. a damaged AOF)
 };
 

@@ -14,8 +14,7 @@
 namespace pykv::server {
 
 namespace {
-constexpr int64_t kLoadSliceUs = 20000;        // one loading step; the loop polls between
-constexpr int64_t kAofRetryIntervalMs = 1000;  // retry a failing AOF write once a second
+constexpr int64_t kLoadSliceUs = 20000;  // one loading step; the loop polls between
 }  // namespace
 
 persistence::AofOptions Server::AofOptionsFromSettings() const {
@@ -116,22 +115,7 @@ Status Server::LoadAllNow() {
 
 void Server::FlushAof() {
   if (!aof_ || !aof_->writer_ready()) return;
-  persistence::AofWriter& w = aof_->writer();
-  int64_t now = clock_->NowMs();
-  if (!persistence_error_.empty() && now - aof_last_retry_ms_ < kAofRetryIntervalMs) return;
-  aof_last_retry_ms_ = now;
-  Status s = w.Flush();
-  const std::string& err = w.last_error();
-  if (!err.empty() || !s.ok()) {
-    std::string why = err.empty() ? s.message() : err;
-    if (persistence_error_.empty()) {
-      spdlog::warn("Error writing to the AOF file: {}; refusing writes until it works", why);
-    }
-    persistence_error_ = why;
-  } else if (!persistence_error_.empty()) {
-    spdlog::warn("AOF write error is solved, accepting writes again");
-    persistence_error_.clear();
-  }
+  aof_flusher_.Flush(aof_->writer());
 }
 
 void Server::PersistenceCron(int64_t now) {
@@ -139,7 +123,7 @@ void Server::PersistenceCron(int64_t now) {
   if (!aof_) return;
   aof_->PollRewrite();
   const Settings& s = settings();
-  if (aof_->writer_ready() && persistence_error_.empty() &&
+  if (aof_->writer_ready() && aof_flusher_.error().empty() &&
       aof_->ShouldAutoRewrite(s.auto_aof_rewrite_percentage, s.auto_aof_rewrite_min_size)) {
     spdlog::info("Starting automatic rewriting of AOF on {}% growth",
                  s.auto_aof_rewrite_percentage);
@@ -191,7 +175,7 @@ Status Server::EnableAof() {
 void Server::DisableAof() {
   if (!aof_) return;
   aof_.reset();  // aborts a rewrite, flushes and fsyncs, closes
-  persistence_error_.clear();
+  aof_flusher_.Reset();
   spdlog::info("AOF disabled");
 }
 
@@ -234,7 +218,7 @@ std::string Server::PersistenceInfo() {
   f("aof_last_bgrewrite_status", !rs || rs->last_ok ? "ok" : "err");
   n("aof_rewrites", rs ? static_cast<int64_t>(rs->rewrites) : 0);
   n("aof_rewrites_consecutive_failures", rs ? static_cast<int64_t>(rs->consecutive_failures) : 0);
-  f("aof_last_write_status", persistence_error_.empty() ? "ok" : "err");
+  f("aof_last_write_status", aof_flusher_.error().empty() ? "ok" : "err");
   if (on && aof_->writer_ready()) {
     const persistence::AofWriter& w = aof_->writer();
     n("aof_current_size", static_cast<int64_t>(aof_->current_size()));
@@ -244,7 +228,7 @@ std::string Server::PersistenceInfo() {
     n("aof_pending_bio_fsync", 0);
     n("aof_delayed_fsync", 0);
     n("aof_fsyncs", static_cast<int64_t>(w.fsync_count()));
-    if (!persistence_error_.empty()) f("aof_last_write_error", persistence_error_);
+    if (!aof_flusher_.error().empty()) f("aof_last_write_error", aof_flusher_.error());
   }
   n("latest_fork_usec", rs ? rs->last_fork_usec : 0);
   return o;

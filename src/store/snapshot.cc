@@ -442,7 +442,8 @@ Status SnapshotDecoder::ParseHeaderBlock(const char* p, size_t n) {
   uint64_t created = 0;
   uint64_t expected = 0;
   p = GetVarint(p, end, &created);
-  if (p != nullptr) p = GetVarint(p, end, &expected);
+  // The size hint came after the first snapshots were written: optional.
+  if (p != nullptr && p != end) p = GetVarint(p, end, &expected);
   if (p == nullptr || p != end ||
       created > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return Fail(block_start_, "malformed header block");
