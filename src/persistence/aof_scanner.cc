@@ -133,10 +133,13 @@ void AofScanner::ScanForAnnotations(std::string_view bytes) {
   static_assert(kPattern.size() == kPatternLen);
   // Matches that begin in the carried tail of earlier bytes.
   if (!carry_.empty()) {
-    std::string joined = carry_;
-    joined.append(bytes.substr(0, kPatternLen - 1));
+    char buf[2 * kPatternLen];  // on the stack: this runs for every Feed
+    const std::string_view head = bytes.substr(0, kPatternLen - 1);
+    std::memcpy(buf, carry_.data(), carry_.size());
+    std::memcpy(buf + carry_.size(), head.data(), head.size());
+    const std::string_view joined(buf, carry_.size() + head.size());
     const uint64_t joined_base = read_end_ - carry_.size();
-    for (size_t at = joined.find(kPattern); at != std::string::npos && at < carry_.size();
+    for (size_t at = joined.find(kPattern); at != std::string_view::npos && at < carry_.size();
          at = joined.find(kPattern, at + 1)) {
       last_annotation_at_ = static_cast<int64_t>(joined_base + at + 1);
     }
