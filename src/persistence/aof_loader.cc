@@ -37,6 +37,7 @@ struct AofLoader::Current {
   bool eof = false;
   // Snapshot base.
   std::unique_ptr<store::SnapshotDecoder> decoder;
+  bool reserved = false;  // the keyspace was sized from the header's key count
   // RESP files.
   std::unique_ptr<AofScanner> scanner;
   // Last file only: a second parser fed the same bytes that replays items only once the
@@ -275,6 +276,11 @@ Status AofLoader::StepSnapshot(bool* file_done) {
     if (!ev.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
     switch (*ev) {
       case store::SnapshotDecoder::Event::kRecord:
+        // Sizing the table once for the whole base saves rehashing it ~20 times.
+        if (!c.reserved) {
+          c.reserved = true;
+          if (dec.expected_records() > 0) ks_->Reserve(dec.expected_records());
+        }
         // Redis skips expired keys when a primary loads; a key whose time has passed must
         // not come back to life, and must not cost a DEL later either.
         if (rec.expire_at_ms != -1 && rec.expire_at_ms < now_ms) {

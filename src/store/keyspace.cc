@@ -522,6 +522,11 @@ void Keyspace::Resize(size_t min_buckets) {
   if (&target != &t0) rehash_index_ = 0;
 }
 
+void Keyspace::Reserve(size_t n) {
+  if (rehash_index_ >= 0 || n <= tables_[0]->size) return;
+  Resize(n);
+}
+
 void Keyspace::ExpandIfNeeded() {
   if (rehash_index_ >= 0) return;
   const Table& t0 = *tables_[0];

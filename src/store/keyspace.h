@@ -175,6 +175,8 @@ class Keyspace {
   // Evicts by policy until within limits (or nothing evictable is left). Returns false if
   // still over limits (the caller answers -OOM). kNoEviction evicts nothing.
   bool EvictToLimits();
+  // Sizes the table for n keys in one step (loading a base whose key count is known).
+  void Reserve(size_t n);
   // Incremental rehash work bounded by time (server cron).
   void RehashStep(int64_t budget_us);
 
