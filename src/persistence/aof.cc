@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,18 +156,24 @@ Status Aof::BeginRewrite(std::string* temp_path) {
   uint64_t seq = NextSeq();
   std::string incr = Manifest::IncrName(options_.prefix, seq);
   uint64_t old_size = writer_->file_size();
+  stats_.started_ms = clock_->NowMs();
   Status s = writer_->SwitchTo(PathOf(incr));
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    FailRewrite("", s.message());
+    return Status::IoError("ERR Can't rewrite append only file: " + s.message());
+  }
   closed_incr_bytes_ += old_size;
   Manifest m = manifest_;
   m.incrs.push_back({incr, seq, 'i'});
   s = ops_->SyncDir(options_.dir);
   if (s.ok()) s = WriteManifest(m);
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    FailRewrite("", s.message());
+    return Status::IoError("ERR Can't rewrite append only file: " + s.message());
+  }
   manifest_ = std::move(m);
   pending_seq_ = seq;
   *temp_path = PathOf(std::string(kTempPrefix) + std::to_string(seq) + ".pkv");
-  stats_.started_ms = clock_->NowMs();
   return Status::Ok();
 }
 
@@ -217,7 +224,7 @@ Status Aof::FinishRewrite(const std::string& temp_path) {
 
 void Aof::FailRewrite(const std::string& temp_path, const std::string& why) {
   spdlog::warn("AOF rewrite failed: {}", why);
-  if (ops_->Exists(temp_path)) {
+  if (!temp_path.empty() && ops_->Exists(temp_path)) {
     Status r = ops_->Remove(temp_path);
     if (!r.ok()) spdlog::warn("Could not remove {}: {}", temp_path, r.message());
   }
@@ -238,6 +245,8 @@ Status Aof::StartBackgroundRewrite(const store::Keyspace& keyspace) {
   int64_t start = clock_->MonotonicUs();
   pid_t pid = fork();
   if (pid == 0) {
+    // A child left behind by a parent killed with -9 must not go on writing.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     // The child: write the snapshot as of the fork and leave without running any
     // destructor (the parent owns every handle and thread that was copied).
     Status l = ReinitLoggingInChild();

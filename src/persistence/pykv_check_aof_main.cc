@@ -178,7 +178,9 @@ Kind Detect(const std::string& path, std::string* manifest_text) {
   if (head.starts_with("REDIS")) return Kind::kRdb;
   if (!head.empty() && head[0] != '*' && SizeOrDie(path) <= 1024 * 1024) {
     StatusOr<std::string> text = ReadWholeFile(FileOps::Posix(), path);
-    if (text.ok() && Manifest::Parse(*text).ok()) {
+    // As Redis's fileIsManifest: a file starting with "file" is a manifest, even a damaged
+    // one; it must be reported, never truncated as if it were a torn RESP file.
+    if (text.ok() && (text->starts_with("file") || Manifest::Parse(*text).ok())) {
       *manifest_text = std::move(*text);
       return Kind::kManifest;
     }
@@ -244,7 +246,13 @@ int Main(int argc, char** argv) {
   }
 
   std::printf("Start checking Multi Part AOF\n");
-  const Manifest m = Manifest::Parse(manifest_text).value();
+  StatusOr<Manifest> parsed = Manifest::Parse(manifest_text);
+  if (!parsed.ok()) {
+    std::printf("%s: %s\n", path.c_str(), parsed.status().message().c_str());
+    std::printf("The manifest cannot be repaired by truncation: restore it from a backup.\n");
+    return 1;
+  }
+  const Manifest m = std::move(parsed).value();
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   const std::string dir = parent.empty() ? std::string(".") : parent.string();
   const size_t total = (m.base ? 1 : 0) + m.incrs.size();
