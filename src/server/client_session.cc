@@ -108,42 +108,45 @@ void ClientSession::ExecuteOne(cmd::Args argv) {
   parser_.set_authenticated(state_.authenticated);
 }
 
-bool ClientSession::OutputOverLimit() {
+const OutputLimit& ClientSession::output_limit() const {
   const Settings& s = server_->settings();
-  const OutputLimit& lim = state_.monitor ? s.output_pubsub : s.output_normal;
+  return state_.monitor ? s.output_pubsub : s.output_normal;
+}
+
+bool ClientSession::CloseIfOverHardLimit() {
+  const OutputLimit& lim = output_limit();
   size_t pending = conn_->pending_output();
-  if (lim.hard != 0 && pending > lim.hard) {
-    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits ({} bytes).",
-                 state_.id, state_.addr, pending);
-    ++server_->stats().client_output_buffer_limit_disconnections;
-    conn_->Close();
-    return true;
-  }
+  if (lim.hard == 0 || pending <= lim.hard) return false;
+  spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits ({} bytes).",
+               state_.id, state_.addr, pending);
+  ++server_->stats().client_output_buffer_limit_disconnections;
+  conn_->Close();
+  return true;
+}
+
+bool ClientSession::PauseIfOutputPiledUp() {
+  const OutputLimit& lim = output_limit();
   size_t pause_at = kPauseReadingOutput;
   if (lim.soft != 0 && lim.soft < pause_at) pause_at = lim.soft;
-  if (pending > pause_at) {
-    // Back-pressure: the rest of the pipeline waits in the query buffer until the client
-    // has read its replies (OnDrained resumes).
-    if (conn_->reading()) conn_->PauseReading();
-    reading_paused_for_output_ = true;
-    server_->MarkPendingWrite(this);
-    return true;
-  }
-  return false;
+  if (conn_->pending_output() <= pause_at) return false;
+  // Back-pressure: the rest of the pipeline waits in the query buffer until the client
+  // has read its replies (OnDrained resumes).
+  if (conn_->reading()) conn_->PauseReading();
+  reading_paused_for_output_ = true;
+  return true;
+}
+
+bool ClientSession::OutputOverLimit() {
+  if (CloseIfOverHardLimit()) return true;
+  if (!PauseIfOutputPiledUp()) return false;
+  server_->MarkPendingWrite(this);
+  return true;
 }
 
 void ClientSession::CheckOutputLimits(int64_t now_ms) {
-  const Settings& s = server_->settings();
-  const OutputLimit& lim = state_.monitor ? s.output_pubsub : s.output_normal;
-  size_t pending = conn_->pending_output();
-  if (lim.hard != 0 && pending > lim.hard) {
-    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits ({} bytes).",
-                 state_.id, state_.addr, pending);
-    ++server_->stats().client_output_buffer_limit_disconnections;
-    conn_->Close();
-    return;
-  }
-  if (lim.soft != 0 && pending > lim.soft) {
+  if (CloseIfOverHardLimit()) return;
+  const OutputLimit& lim = output_limit();
+  if (lim.soft != 0 && conn_->pending_output() > lim.soft) {
     if (soft_limit_since_ms_ == 0) {
       soft_limit_since_ms_ = now_ms;
     } else if (now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000) {
@@ -156,12 +159,7 @@ void ClientSession::CheckOutputLimits(int64_t now_ms) {
   } else {
     soft_limit_since_ms_ = 0;
   }
-  size_t pause_at = kPauseReadingOutput;
-  if (lim.soft != 0 && lim.soft < pause_at) pause_at = lim.soft;
-  if (pending > pause_at && conn_->reading()) {
-    conn_->PauseReading();
-    reading_paused_for_output_ = true;
-  }
+  PauseIfOutputPiledUp();
 }
 
 void ClientSession::Flush() {

@@ -15,6 +15,7 @@
 #include "net/connection.h"
 #include "resp/reply_writer.h"
 #include "resp/request_parser.h"
+#include "server/config.h"
 
 namespace pykv::server {
 
@@ -69,6 +70,9 @@ class ClientSession final : public net::ConnectionHandler {
   void ExecuteOne(cmd::Args argv);
   // Closes past the hard limit, or pauses input past the pause threshold; true if either.
   bool OutputOverLimit();
+  const OutputLimit& output_limit() const;
+  bool CloseIfOverHardLimit();
+  bool PauseIfOutputPiledUp();
 
   Server* server_;
   std::unique_ptr<net::Connection> conn_;
