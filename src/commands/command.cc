@@ -1,6 +1,5 @@
 #include "commands/command.h"
 
-#include <cctype>
 
 #include "common/numbers.h"
 
@@ -25,29 +24,23 @@ std::vector<size_t> Command::KeyPositions(size_t argc) const {
   return out;
 }
 
-size_t CommandTable::CaseInsensitiveHash::operator()(std::string_view s) const {
-  // FNV-1a over lower-cased bytes: command names are short and the table is small.
-  size_t h = 1469598103934665603ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-bool CommandTable::CaseInsensitiveEq::operator()(std::string_view a, std::string_view b) const {
-  return EqualsIgnoreCase(a, b);
-}
-
 void CommandTable::Register(Command cmd) {
   auto owned = std::make_unique<Command>(std::move(cmd));
   ordered_.push_back(owned.get());
-  std::string key = owned->name;
+  std::string key = ToLower(owned->name);
   by_name_[key] = std::move(owned);
 }
 
 const Command* CommandTable::Find(std::string_view name) const {
-  auto it = by_name_.find(name);
+  // Longer than any command name: unknown without a lookup.
+  constexpr size_t kMaxName = 32;
+  if (name.size() > kMaxName) return nullptr;
+  char folded[kMaxName] = {};
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    folded[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  auto it = by_name_.find(std::string_view(folded, name.size()));
   return it == by_name_.end() ? nullptr : it->second.get();
 }
 

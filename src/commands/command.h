@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -84,17 +85,13 @@ class CommandTable {
   void ResetStats() const;
 
  private:
-  struct CaseInsensitiveHash {
+  // Names are stored lower-case; Find folds the query into a stack buffer, so a lookup
+  // is one hash of a short string, no allocation and no per-byte locale calls.
+  struct NameHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  struct CaseInsensitiveEq {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const;
-  };
-  std::unordered_map<std::string, std::unique_ptr<Command>, CaseInsensitiveHash,
-                     CaseInsensitiveEq>
-      by_name_;
+  std::unordered_map<std::string, std::unique_ptr<Command>, NameHash, std::equal_to<>> by_name_;
   std::vector<const Command*> ordered_;
 };
 

@@ -26,7 +26,7 @@ std::string_view ErrorCode(std::string_view message) {
 }  // namespace
 
 Dispatcher::Dispatcher(store::Keyspace* keyspace, ServerContext* server, MutationSink* sink,
-                       const Clock* clock)
+                       CommandClock* clock)
     : keyspace_(keyspace), server_(server), sink_(sink), clock_(clock) {
   RegisterAllCommands(&table_);
   keyspace_->set_listener(this);
@@ -68,6 +68,7 @@ void Dispatcher::CountError(std::string_view message) {
 
 void Dispatcher::Execute(ClientState& client, resp::ReplyWriter& writer, Args argv) {
   if (argv.empty()) return;
+  CommandClock::Scope frozen(clock_);
   CheckAndRun(client, writer, argv, /*in_exec=*/false);
 }
 
@@ -143,10 +144,12 @@ bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Arg
 
   if (!internal) client.last_command = cmd->name;
   const uint64_t errors_before = writer.error_count();
-  const int64_t start_us = clock_->MonotonicUs();
-  CommandContext ctx(argv, *cmd, client, writer, *keyspace_, *server_, *this, clock_->NowMs());
+  // Outside EXEC the frozen command time is the start: one clock read less per command.
+  const int64_t start_us = in_exec ? clock_->LiveUs() : clock_->NowUs();
+  const int64_t now_ms = clock_->NowMs();
+  CommandContext ctx(argv, *cmd, client, writer, *keyspace_, *server_, *this, now_ms);
   cmd->handler(ctx);
-  const int64_t duration_us = clock_->MonotonicUs() - start_us;
+  const int64_t duration_us = std::max<int64_t>(0, clock_->LiveUs() - start_us);
 
   ++stats_.total_commands;
   ++cmd->stats.calls;
@@ -156,7 +159,7 @@ bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Arg
     ++stats_.failed_calls;
   }
   if (!internal) {
-    const int64_t unix_seconds = clock_->NowMs() / 1000;
+    const int64_t unix_seconds = now_ms / 1000;
     slowlog_.Maybe(argv, duration_us, unix_seconds, client.addr, client.name);
     if (latency_.threshold_ms() != 0) {
       latency_.Add(cmd->has(kFast) ? "fast-command" : "command",

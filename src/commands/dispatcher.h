@@ -37,8 +37,9 @@ struct DispatcherStats {
 
 class Dispatcher final : public store::KeyspaceListener {
  public:
+  // clock must be the clock the keyspace reads: Execute freezes it for the command.
   Dispatcher(store::Keyspace* keyspace, ServerContext* server, MutationSink* sink,
-             const Clock* clock);
+             CommandClock* clock);
   ~Dispatcher() override;
 
   // Runs one command for client; the reply goes to writer (which may discard).
@@ -84,7 +85,7 @@ class Dispatcher final : public store::KeyspaceListener {
   store::Keyspace* keyspace_;
   ServerContext* server_;
   MutationSink* sink_;
-  const Clock* clock_;
+  CommandClock* clock_;
   CommandTable table_;
   SlowLog slowlog_;
   LatencyMonitor latency_;

@@ -1,23 +1,22 @@
 #include "common/clock.h"
 
-#include <chrono>
+#include <time.h>
 
 namespace pykv {
 
-int64_t SystemClock::NowMs() const {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+namespace {
+int64_t ReadUs(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
+}  // namespace
 
-int64_t SystemClock::NowUs() const {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t SystemClock::NowMs() const { return ReadUs(CLOCK_REALTIME) / 1000; }
 
-int64_t SystemClock::MonotonicUs() const {
-  using namespace std::chrono;
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
-}
+int64_t SystemClock::NowUs() const { return ReadUs(CLOCK_REALTIME); }
+
+int64_t SystemClock::MonotonicUs() const { return ReadUs(CLOCK_MONOTONIC); }
 
 const SystemClock* SystemClock::Instance() {
   static const SystemClock clock;

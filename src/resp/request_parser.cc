@@ -323,6 +323,39 @@ RequestParser::Result RequestParser::Next() {
   }
 }
 
+size_t RequestParser::PeekSecondArgs(std::span<std::string_view> out) const {
+  if (!error_.empty() || multibulk_left_ != 0) return 0;
+  const char* buf = buf_.get();
+  size_t at = consumed_;
+  size_t filled = 0;
+  while (filled < out.size() && at < end_ && buf[at] == '*') {
+    int64_t count = 0;
+    size_t cr = QuickHeader(buf, at, end_, &count);
+    if (cr == kNpos || count <= 0) break;
+    size_t p = cr + 2;
+    std::string_view second;
+    bool complete = true;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t len = 0;
+      if (p >= end_ || buf[p] != '$') {
+        complete = false;
+        break;
+      }
+      size_t bcr = QuickHeader(buf, p, end_, &len);
+      if (bcr == kNpos || end_ - (bcr + 2) < static_cast<uint64_t>(len) + 2) {
+        complete = false;
+        break;
+      }
+      if (i == 1) second = std::string_view(buf + bcr + 2, static_cast<size_t>(len));
+      p = bcr + 2 + static_cast<size_t>(len) + 2;
+    }
+    if (!complete) break;
+    out[filled++] = second;
+    at = p;
+  }
+  return filled;
+}
+
 RequestParser::Result RequestParser::ParseMultibulk() {
   const char* buf = buf_.get();
   if (multibulk_left_ == 0) {

@@ -48,6 +48,12 @@ class RequestParser {
   // until the next call of any non-const method.
   Result Next();
   std::span<const std::string_view> argv() const { return argv_; }
+  // Looks at the complete multibulk commands buffered behind the one Next() returned,
+  // without consuming anything: out[i] is the second argument (usually the key) of the
+  // i-th, or an empty view when it has none. Stops at the first command that is not
+  // complete or not plain multibulk; returns how many it filled. For prefetch hints only:
+  // Next() still parses, and judges, every byte.
+  size_t PeekSecondArgs(std::span<std::string_view> out) const;
   // "Protocol error: invalid bulk length" etc. (no "ERR " prefix).
   const std::string& error() const { return error_; }
   // The error is client-query-buffer-limit, not bad framing (Redis closes such a client

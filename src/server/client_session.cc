@@ -39,6 +39,7 @@ void ClientSession::OnRead(size_t n) {
 
 void ClientSession::ProcessInput() {
   if (paused_) return;
+  prefetch_.Reset();
   while (!conn_->closing() && !state_.close_after_reply) {
     resp::RequestParser::Result r = parser_.Next();
     if (r == resp::RequestParser::Result::kNeedMore) break;
@@ -62,13 +63,17 @@ void ClientSession::ProcessInput() {
     }
     cmd::Args argv = parser_.argv();
     if (argv.empty()) continue;
-    if (server_->ShouldPause(server_->dispatcher().table().Find(argv[0]))) {
+    if (server_->clients_paused() &&
+        server_->ShouldPause(server_->dispatcher().table().Find(argv[0]))) {
       // Keep the command for when the pause ends; the parser has moved past it.
       pending_.assign(argv.begin(), argv.end());
       paused_ = true;
       server_->AddPaused(this);
       break;
     }
+    prefetch_.BeforeCommand(server_->keyspace(), [this](std::span<std::string_view> out) {
+      return parser_.PeekSecondArgs(out);
+    });
     ExecuteOne(argv);
     // Limits are checked per command, as Redis checks them per reply: a pipeline of big
     // GETs must not build gigabytes of output before the first check.
@@ -97,6 +102,8 @@ void ClientSession::Resume() {
 }
 
 void ClientSession::ExecuteOne(cmd::Args argv) {
+  // The dispatcher's command time is this one clock read.
+  CommandClock::Scope frozen(server_->command_clock());
   state_.last_interaction_ms = server_->clock()->NowMs();
   if (state_.reply_mode == cmd::ReplyMode::kSkipNext) state_.reply_mode = cmd::ReplyMode::kSkipThis;
   writer_.set_output(state_.reply_mode == cmd::ReplyMode::kOn ? &conn_->output() : nullptr);

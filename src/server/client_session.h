@@ -16,6 +16,7 @@
 #include "resp/reply_writer.h"
 #include "resp/request_parser.h"
 #include "server/config.h"
+#include "store/prefetch_window.h"
 
 namespace pykv::server {
 
@@ -84,6 +85,7 @@ class ClientSession final : public net::ConnectionHandler {
   std::vector<std::string> pending_;  // the command that met a CLIENT PAUSE
   bool reading_paused_for_output_ = false;
   int64_t soft_limit_since_ms_ = 0;
+  store::PrefetchWindow prefetch_;
 };
 
 }  // namespace pykv::server

@@ -51,6 +51,8 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   // ---- used by ClientSession ----
   cmd::Dispatcher& dispatcher() { return *dispatcher_; }
   const Clock* clock() const { return clock_; }
+  store::Keyspace& keyspace() { return *keyspace_; }
+  CommandClock* command_clock() { return &command_clock_; }
   net::Loop& loop() { return loop_; }
   const Settings& settings() const { return config_.settings(); }
   // Marks the session as having replies to flush before the loop sleeps.
@@ -58,6 +60,8 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   void OnSessionClosed(ClientSession* s);
   // True when the command must wait (CLIENT PAUSE).
   bool ShouldPause(const cmd::Command* c) const;
+  // CLIENT PAUSE in force: only then is ShouldPause worth a command lookup.
+  bool clients_paused() const { return pause_until_ms_ != 0; }
   void AddPaused(ClientSession* s);
   ServerStats& stats() { return stats_; }
   // Position of the last mutation handed to the AOF (0 without one). A client whose
@@ -131,7 +135,9 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   void ForgetRefused(Refused* r);
 
   Config config_;
-  const Clock* clock_;
+  // Every reader of time in the server goes through it, so a command sees one instant.
+  CommandClock command_clock_{SystemClock::Instance()};
+  const Clock* clock_ = &command_clock_;
   net::Loop loop_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::unique_ptr<store::Keyspace> keyspace_;

@@ -459,6 +459,24 @@ Entry** Keyspace::FindSlot(std::string_view key, uint64_t h, int* table) const {
   return nullptr;
 }
 
+void Keyspace::PrefetchBucket(uint64_t h) const {
+  const Table& t0 = *tables_[0];
+  if (t0.size != 0) __builtin_prefetch(t0.bucket(h));
+  if (rehash_index_ >= 0 && tables_[1]->size != 0) __builtin_prefetch(tables_[1]->bucket(h));
+}
+
+void Keyspace::PrefetchEntry(uint64_t h) const {
+  // While rehashing the key may sit in either table; the new one is where it ends up.
+  const Table& t = rehash_index_ >= 0 ? *tables_[1] : *tables_[0];
+  if (t.size == 0) return;
+  const Entry* e = *t.bucket(h);
+  if (e == nullptr) return;
+  // The header, the lengths and the start of the key share the first line; a short value
+  // ends in the second.
+  __builtin_prefetch(e);
+  __builtin_prefetch(reinterpret_cast<const char*>(e) + 64);
+}
+
 Entry** Keyspace::SlotOf(const Entry* e, int* table) const {
   uint64_t h = Hash(e->key());
   for (int t = 0; t < 2; ++t) {

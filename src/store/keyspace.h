@@ -180,6 +180,17 @@ class Keyspace {
   // Incremental rehash work bounded by time (server cron).
   void RehashStep(int64_t budget_us);
 
+  // ---- Prefetch hints (pipelined commands) ----
+  // A batch of commands read in one go is looked up one after another; most of a lookup is
+  // waiting for memory. The session hashes the keys of the commands queued behind the
+  // current one, asks for their buckets early, then for the entry of the next command,
+  // so that each lookup finds its lines in cache. Hints only: nothing changes, a stale
+  // or wrong hash costs one wasted prefetch.
+  uint64_t HashForPrefetch(std::string_view key) const { return Hash(key); }
+  void PrefetchBucket(uint64_t h) const;
+  // Reads the (prefetched) bucket and prefetches the first entry of its chain.
+  void PrefetchEntry(uint64_t h) const;
+
   // Test hook (debug aid): walks every table, list and index and checks that they agree
   // with each other and with count_ and bytes_. O(n); true when consistent.
   bool CheckInvariants() const;

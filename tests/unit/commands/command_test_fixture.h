@@ -81,7 +81,8 @@ class CommandTest {
  public:
   // The keyspace is built before (and so outlives) the dispatcher, its listener.
   CommandTest()
-      : keyspace(&clock, /*hash_seed=*/42), dispatcher(&keyspace, &server, &sink, &clock) {}
+      : keyspace(&command_clock, /*hash_seed=*/42),
+        dispatcher(&keyspace, &server, &sink, &command_clock) {}
 
   // Runs argv as the default client; returns the reply bytes and clears its buffer.
   std::string Run(std::initializer_list<std::string_view> argv) { return RunAs(client, argv); }
@@ -99,6 +100,7 @@ class CommandTest {
   void ClearPropagated() { sink.commands.clear(); }
 
   FakeClock clock;
+  CommandClock command_clock{&clock};  // what the keyspace and dispatcher read
   FakeServerContext server;
   store::Keyspace keyspace;
   RecordingSink sink;

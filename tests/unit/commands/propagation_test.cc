@@ -272,10 +272,11 @@ TEST_CASE_FIXTURE(CommandTest, "replaying the propagated stream rebuilds the sam
   const Commands stream = propagated();
 
   FakeClock later(clock.NowMs() + 3'000);
-  store::Keyspace replay_ks(&later, 7);
+  CommandClock later_command_clock(&later);
+  store::Keyspace replay_ks(&later_command_clock, 7);
   NullSink null_sink;
   FakeServerContext replay_server;
-  Dispatcher replay(&replay_ks, &replay_server, &null_sink, &later);
+  Dispatcher replay(&replay_ks, &replay_server, &null_sink, &later_command_clock);
   ClientState loader;
   loader.kind = ClientKind::kAofLoader;
   resp::ReplyWriter discard;

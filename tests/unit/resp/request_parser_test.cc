@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -517,6 +518,55 @@ TEST_CASE("random garbage never crashes and splits never change the result") {
     if (len <= opt.limits.max_inline_len) {
       CHECK_MESSAGE(split == whole, Escape(in), " whole: ", Show(whole), " split: ", Show(split));
     }
+  }
+}
+
+TEST_CASE("PeekSecondArgs: keys of the complete commands behind the current one") {
+  ParserLimits limits;
+  RequestParser p(&limits);
+  p.Append("*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nk3\r\n$1\r\nv\r\n"
+           "*2\r\n$3\r\nGET\r\n$2\r\nk4");  // the last one is incomplete
+  std::array<std::string_view, 8> out;
+  // Nothing parsed yet: the first command is "behind" the (empty) current one.
+  REQUIRE(p.PeekSecondArgs(out) == 3);
+  CHECK(out[0] == "k1");
+  CHECK(out[1].empty());
+  CHECK(out[2] == "k3");
+  REQUIRE(p.Next() == RequestParser::Result::kCommand);
+  CHECK(p.argv()[1] == "k1");
+  // Peeking consumes nothing: Next still returns every command in order.
+  REQUIRE(p.PeekSecondArgs(out) == 2);
+  CHECK(out[0].empty());
+  CHECK(out[1] == "k3");
+  REQUIRE(p.PeekSecondArgs(std::span<std::string_view>(out.data(), 1)) == 1);
+  REQUIRE(p.Next() == RequestParser::Result::kCommand);
+  CHECK(p.argv()[0] == "PING");
+  REQUIRE(p.Next() == RequestParser::Result::kCommand);
+  CHECK(p.argv()[1] == "k3");
+  CHECK(p.PeekSecondArgs(out) == 0);
+  CHECK(p.Next() == RequestParser::Result::kNeedMore);
+  // Mid-command (the rest of GET k4 not read yet) there is nothing to peek at.
+  CHECK(p.PeekSecondArgs(out) == 0);
+  p.Append("\r\nGET k5\r\n*2\r\n$3\r\nGET\r\n$2\r\nk6\r\n");
+  REQUIRE(p.Next() == RequestParser::Result::kCommand);
+  CHECK(p.argv()[1] == "k4");
+  // An inline command stops the peek (it is rare and needs unescaping).
+  CHECK(p.PeekSecondArgs(out) == 0);
+  REQUIRE(p.Next() == RequestParser::Result::kCommand);
+  CHECK(p.argv()[1] == "k5");
+  REQUIRE(p.PeekSecondArgs(out) == 1);
+  CHECK(out[0] == "k6");
+}
+
+TEST_CASE("PeekSecondArgs never reads past garbage or a half header") {
+  ParserLimits limits;
+  for (std::string input : {std::string("*2\r\n$3\r\nGET\r\n$9999\r\nab\r\n"), std::string("*2\r\n$x\r\n"),
+                            std::string("*2\r\n$3\r\nGET\r\n$-1\r\n"), std::string("*9\r"),
+                            std::string("*2\r\n:3\r\nGET\r\n")}) {
+    RequestParser p(&limits);
+    p.Append(input);
+    std::array<std::string_view, 4> out;
+    CHECK_MESSAGE(p.PeekSecondArgs(out) == 0, Escape(input));
   }
 }
 

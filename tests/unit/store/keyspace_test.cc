@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "store/prefetch_window.h"
 
 namespace pykv::store {
 namespace {
@@ -858,6 +859,75 @@ TEST_CASE("one million keys: bytes per key") {
   CHECK(ks.EntryBytes(ks.Peek(Key(1))) <= 88);
 #endif
   for (int i = 0; i < kKeys; i += 1000) CHECK(ks.Peek(Key(i))->value() == value);
+}
+
+TEST_CASE("prefetch window: hints never change the keyspace or the LRU order") {
+  FakeClock clock;
+  Keyspace ks(&clock, 11);
+  for (int i = 0; i < 1000; ++i) ks.Set("key:" + std::to_string(i), "v");
+  std::vector<std::string> before;
+  ks.ForEach([&](const Entry* e) { before.emplace_back(e->key()); });
+  const size_t bytes = ks.bytes();
+  PrefetchWindow window;
+  size_t peeks = 0;
+  std::vector<std::string> keys = {"key:1", "", "missing", "key:999"};
+  for (int round = 0; round < 100; ++round) {
+    window.BeforeCommand(ks, [&](std::span<std::string_view> out) {
+      ++peeks;
+      size_t n = std::min(out.size(), keys.size());
+      for (size_t i = 0; i < n; ++i) out[i] = keys[i];
+      return n;
+    });
+  }
+  // One peek per window of four hints (the peek's own command plus three more).
+  CHECK(peeks == 25);
+  std::vector<std::string> after;
+  ks.ForEach([&](const Entry* e) { after.emplace_back(e->key()); });
+  CHECK(after == before);
+  CHECK(ks.bytes() == bytes);
+  CHECK(ks.CheckInvariants());
+  // The least recently used key is still the first one set.
+  ks.set_limits({.maxkeys = 1000, .policy = EvictionPolicy::kAllKeysLru});
+  ks.Set("new", "v");
+  CHECK(ks.Peek("key:0") == nullptr);
+  CHECK(ks.Peek("key:1") != nullptr);
+}
+
+TEST_CASE("command clock: one instant per command, nested commands share it") {
+  FakeClock base;
+  CommandClock clock(&base);
+  const int64_t t0 = base.NowMs();
+  CHECK(clock.NowMs() == t0);
+  base.AdvanceMs(5);
+  CHECK(clock.NowMs() == t0 + 5);  // outside a command: live
+  clock.Enter();
+  base.AdvanceMs(7);
+  CHECK(clock.NowMs() == t0 + 5);  // frozen at Enter
+  CHECK(clock.LiveUs() == (t0 + 12) * 1000);
+  clock.Enter();  // EXEC's commands
+  base.AdvanceMs(1);
+  CHECK(clock.NowMs() == t0 + 5);
+  clock.Leave();
+  CHECK(clock.frozen());
+  clock.Leave();
+  CHECK_FALSE(clock.frozen());
+  CHECK(clock.NowMs() == t0 + 13);
+  {
+    CommandClock::Scope scope(&clock);
+    base.AdvanceMs(100);
+    CHECK(clock.NowMs() == t0 + 13);
+  }
+  CHECK(clock.NowMs() == t0 + 113);
+}
+
+TEST_CASE("a key cannot expire halfway through a command") {
+  FakeClock base;
+  CommandClock clock(&base);
+  Keyspace ks(&clock, 3);
+  ks.Set("k", "v", base.NowMs() + 10);
+  CommandClock::Scope scope(&clock);
+  base.AdvanceMs(50);
+  CHECK(ks.Find("k") != nullptr);  // the command started before the expiry
 }
 
 }  // namespace
