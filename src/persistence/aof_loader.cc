@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <utility>
 
@@ -13,6 +14,8 @@ using Clock = std::chrono::steady_clock;
 
 // Work between two looks at the clock: cheap enough to never overshoot a budget by much.
 constexpr int kItemsPerCheck = 1024;
+// Snapshot records decoded (and their buckets prefetched) before any is inserted.
+constexpr size_t kSnapshotBatch = 16;
 // Before a last file's first annotation (a Redis-written file, or a PyKV file's first
 // batch) commands are held back until this many bytes wait, then replayed: a torn first
 // batch that fails its checksum can then still be cut, while a big Redis file does not
@@ -270,46 +273,60 @@ Status AofLoader::StepSnapshot(bool* file_done) {
   store::SnapshotDecoder& dec = *c.decoder;
   const FileEntry& f = files_[c.index];
   const int64_t now_ms = ks_->clock()->NowMs();
-  store::SnapshotRecord rec;
-  for (int n = 0; n < kItemsPerCheck; ++n) {
-    StatusOr<store::SnapshotDecoder::Event> ev = dec.Next(&rec);
-    if (!ev.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
-    switch (*ev) {
-      case store::SnapshotDecoder::Event::kRecord:
-        // Sizing the table once for the whole base saves rehashing it ~20 times.
-        if (!c.reserved) {
-          c.reserved = true;
-          if (dec.expected_records() > 0) ks_->Reserve(dec.expected_records());
-        }
-        // Redis skips expired keys when a primary loads; a key whose time has passed must
-        // not come back to life, and must not cost a DEL later either.
-        if (rec.expire_at_ms != -1 && rec.expire_at_ms < now_ms) {
-          ++progress_.base_expired;
-        } else {
-          ks_->Set(rec.key, rec.value, rec.expire_at_ms);
-          ++progress_.base_keys;
-        }
-        break;
-      case store::SnapshotDecoder::Event::kEnd:
-      case store::SnapshotDecoder::Event::kNeedMore: {
-        // After the end block the file must end too: read on, so that trailing bytes are
-        // seen (and reported by the decoder).
-        if (c.eof) {
-          Status s = dec.Finish();
-          if (!s.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
-          *file_done = true;
-          return Status::Ok();
-        }
-        // Straight into the decoder's buffer: no copy of the snapshot's bytes.
-        std::span<char> room = dec.PrepareWrite(opts_.chunk_bytes);
-        StatusOr<size_t> got = c.file->Read(room.data(), std::min(room.size(), opts_.chunk_bytes));
-        if (!got.ok()) return got.status();
-        dec.CommitWrite(*got);
-        progress_.bytes_done += *got;
-        if (*got == 0) c.eof = true;
-        return Status::Ok();
+  // Records are decoded a few at a time so that the buckets (and then the chains) they
+  // land in can be prefetched: the inserts are otherwise one cache miss after another.
+  std::array<store::SnapshotRecord, kSnapshotBatch> batch;
+  std::array<uint64_t, kSnapshotBatch> hashes;
+  for (int n = 0; n < kItemsPerCheck; n += static_cast<int>(kSnapshotBatch)) {
+    size_t got = 0;
+    store::SnapshotDecoder::Event last = store::SnapshotDecoder::Event::kRecord;
+    while (got < batch.size()) {
+      StatusOr<store::SnapshotDecoder::Event> ev = dec.Next(&batch[got]);
+      if (!ev.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
+      last = *ev;
+      if (last != store::SnapshotDecoder::Event::kRecord) break;
+      ++got;
+    }
+    // Sizing the table once for the whole base saves rehashing it ~20 times.
+    if (got > 0 && !c.reserved) {
+      c.reserved = true;
+      if (dec.expected_records() > 0) ks_->Reserve(dec.expected_records());
+    }
+    for (size_t i = 0; i < got; ++i) {
+      hashes[i] = ks_->HashForPrefetch(batch[i].key);
+      ks_->PrefetchBucket(hashes[i]);
+    }
+    for (size_t i = 0; i < got; ++i) {
+      if (i + 1 < got) ks_->PrefetchEntry(hashes[i + 1]);
+      const store::SnapshotRecord& rec = batch[i];
+      // Redis skips expired keys when a primary loads; a key whose time has passed must
+      // not come back to life, and must not cost a DEL later either.
+      if (rec.expire_at_ms != -1 && rec.expire_at_ms < now_ms) {
+        ++progress_.base_expired;
+      } else {
+        ks_->Set(rec.key, rec.value, rec.expire_at_ms);
+        ++progress_.base_keys;
       }
     }
+    if (last == store::SnapshotDecoder::Event::kRecord) continue;
+    // kEnd or kNeedMore. After the end block the file must end too: read on, so that
+    // trailing bytes are seen (and reported by the decoder).
+    if (c.eof) {
+      Status s = dec.Finish();
+      if (!s.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
+      ks_->EndReserve();
+      *file_done = true;
+      return Status::Ok();
+    }
+    // Straight into the decoder's buffer: no copy of the snapshot's bytes. (The batch's
+    // views are used up by now: PrepareWrite may move the buffer.)
+    std::span<char> room = dec.PrepareWrite(opts_.chunk_bytes);
+    StatusOr<size_t> read = c.file->Read(room.data(), std::min(room.size(), opts_.chunk_bytes));
+    if (!read.ok()) return read.status();
+    dec.CommitWrite(*read);
+    progress_.bytes_done += *read;
+    if (*read == 0) c.eof = true;
+    return Status::Ok();
   }
   return Status::Ok();
 }
@@ -324,6 +341,9 @@ Status AofLoader::ReplayUpTo(uint64_t items) {
     ++c.replayed;
     std::span<const std::string_view> argv = c.replayer->argv();
     if (!argv[0].empty() && argv[0][0] == '#') continue;  // an annotation line
+    prefetch_.BeforeCommand(*ks_, [&c](std::span<std::string_view> out) {
+      return c.replayer->PeekSecondArgs(out);
+    });
     fn_(argv);
     ++progress_.commands;
   }
@@ -350,6 +370,9 @@ Status AofLoader::StepResp(bool* file_done) {
     switch (sc.Next()) {
       case AofScanner::Result::kCommand:
         if (!c.replayer) {
+          prefetch_.BeforeCommand(*ks_, [&sc](std::span<std::string_view> out) {
+            return sc.PeekSecondArgs(out);
+          });
           fn_(sc.argv());
           ++progress_.commands;
         }

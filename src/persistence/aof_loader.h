@@ -35,6 +35,7 @@
 #include "persistence/manifest.h"
 #include "resp/request_parser.h"
 #include "store/keyspace.h"
+#include "store/prefetch_window.h"
 #include "store/snapshot.h"
 
 namespace pykv::persistence {
@@ -132,6 +133,7 @@ class AofLoader {
   std::optional<Manifest> manifest_;
   std::vector<FileEntry> files_;
   std::unique_ptr<Current> cur_;
+  store::PrefetchWindow prefetch_;  // hints for the keys of the commands replayed next
   std::unique_ptr<char[]> chunk_;
   AofLoadProgress progress_;
   std::vector<AofTruncation> truncations_;

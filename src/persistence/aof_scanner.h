@@ -72,6 +72,11 @@ class AofScanner {
   Result Next();
   // The last command; views valid until the next call of Feed or Next.
   std::span<const std::string_view> argv() const { return parser_.argv(); }
+  // Keys of the commands buffered behind the current one (prefetch hints; see
+  // resp::RequestParser::PeekSecondArgs). An annotation line stops the peek early.
+  size_t PeekSecondArgs(std::span<std::string_view> out) const {
+    return parser_.PeekSecondArgs(out);
+  }
   // End of file: classifies what follows good_end().
   void Finish();
 

@@ -55,6 +55,7 @@ constexpr size_t kMinFillPercent = 10;
 // Buckets rehashed per lookup, and empty buckets a step may skip before giving up (as in
 // Redis's dictRehash: bounded work per call even in a sparse table).
 constexpr size_t kEmptyVisitsPerBucket = 10;
+constexpr size_t kRehashPrefetchAhead = 8;
 
 // Values up to this size are stored exactly (no growth slack): most values are small and
 // rewritten whole by SET, so slack would only waste memory. Larger values that grow
@@ -503,6 +504,15 @@ void Keyspace::RehashBuckets(size_t n) {
       ++rehash_index_;
       if (--empty_visits == 0) return;
     }
+    // The bucket array is read in order but the entries are scattered: ask for the chain
+    // a few buckets ahead, so the move below does not wait for each entry in turn.
+    if (static_cast<size_t>(rehash_index_) + kRehashPrefetchAhead < from.size) {
+      const Entry* ahead = from.buckets[rehash_index_ + kRehashPrefetchAhead];
+      if (ahead != nullptr) {
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(reinterpret_cast<const char*>(ahead) + 64);
+      }
+    }
     Entry* e = from.buckets[rehash_index_];
     while (e != nullptr) {
       Entry* next = e->hash_next_;
@@ -541,6 +551,7 @@ void Keyspace::Resize(size_t min_buckets) {
 }
 
 void Keyspace::Reserve(size_t n) {
+  reserved_ = n;
   if (rehash_index_ >= 0 || n <= tables_[0]->size) return;
   Resize(n);
 }
@@ -558,8 +569,9 @@ void Keyspace::ExpandIfNeeded() {
 void Keyspace::ShrinkIfNeeded() {
   if (rehash_index_ >= 0) return;
   const Table& t0 = *tables_[0];
-  if (t0.size > kInitialBuckets && t0.used * 100 < t0.size * kMinFillPercent) {
-    Resize(t0.used);
+  const size_t keys = std::max(t0.used, reserved_);
+  if (t0.size > kInitialBuckets && keys * 100 < t0.size * kMinFillPercent) {
+    Resize(keys);
   }
 }
 
@@ -789,6 +801,7 @@ void Keyspace::FreeAll() {
   volatile_oldest_ = nullptr;
   volatile_newest_ = nullptr;
   count_ = 0;
+  reserved_ = 0;
 }
 
 // ---- Reads ----

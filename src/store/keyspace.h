@@ -175,8 +175,11 @@ class Keyspace {
   // Evicts by policy until within limits (or nothing evictable is left). Returns false if
   // still over limits (the caller answers -OOM). kNoEviction evicts nothing.
   bool EvictToLimits();
-  // Sizes the table for n keys in one step (loading a base whose key count is known).
+  // Sizes the table for n keys in one step (loading a base whose key count is known) and
+  // keeps it from shrinking below that (the cron's shrink check would otherwise undo it
+  // while the table is still filling) until EndReserve().
   void Reserve(size_t n);
+  void EndReserve() { reserved_ = 0; }
   // Incremental rehash work bounded by time (server cron).
   void RehashStep(int64_t budget_us);
 
@@ -248,6 +251,7 @@ class Keyspace {
   Entry* volatile_newest_ = nullptr;
   size_t volatile_bytes_ = 0;  // share of bytes_ held by volatile_'s buffer
   size_t count_ = 0;
+  size_t reserved_ = 0;  // Reserve(n) in force: no shrinking below n keys' worth
   size_t bytes_ = 0;
   KeyspaceStats stats_;
   std::mt19937_64 rng_;

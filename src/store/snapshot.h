@@ -100,7 +100,7 @@ class SnapshotDecoder {
  public:
   enum class Event {
     kNeedMore,  // feed more bytes (or call Finish at end of file)
-    kRecord,    // *rec holds a record; its views stay valid until the next call
+    kRecord,    // *rec holds a record; its views stay valid until the next PrepareWrite
     kEnd,       // the end block was read and checked: the snapshot is complete
   };
 

@@ -930,5 +930,22 @@ TEST_CASE("a key cannot expire halfway through a command") {
   CHECK(ks.Find("k") != nullptr);  // the command started before the expiry
 }
 
+TEST_CASE("Reserve holds the table size until EndReserve, whatever the shrink check says") {
+  FakeClock clock;
+  Keyspace ks(&clock, 5);
+  ks.Reserve(100'000);
+  for (int i = 0; i < 10; ++i) ks.Set("k" + std::to_string(i), "v");
+  const size_t reserved_bytes = ks.bytes();
+  CHECK(reserved_bytes >= 100'000 * sizeof(void*));
+  // The server cron: nearly empty, so it would shrink, but a load is still filling it.
+  for (int i = 0; i < 10; ++i) ks.RehashStep(1'000'000);
+  CHECK(ks.bytes() == reserved_bytes);
+  ks.EndReserve();
+  for (int i = 0; i < 10; ++i) ks.RehashStep(1'000'000);
+  CHECK(ks.bytes() < reserved_bytes / 100);
+  CHECK(ks.size() == 10);
+  CHECK(ks.CheckInvariants());
+}
+
 }  // namespace
 }  // namespace pykv::store
