@@ -18,6 +18,11 @@
 #                 load   the server's own "DB loaded from append only file: X seconds"
 #                 ready  wall clock from process start until DBSIZE == RESTART_KEYS
 #                        (one connection, polled every ~10 ms)          lower is better
+#   user-space part   the utime share of the CPU row: what the server's own code costs;
+#               the rest is the kernel (the socket reads and writes, epoll), which at -P 1
+#               is the same few syscalls per request for both servers        (INFO)
+#   redis-benchmark busy   CPU time of the load generator / wall time of the run: near
+#               100% the client, not the server, limits req/s                  (INFO)
 #   fsync       (fsync + fdatasync calls) * 1000 / requests, counted by strace -f -c
 #               attached to the running server during one SET run; reported (INFO), no
 #               goal: with appendfsync always it shows the group commit
@@ -441,13 +446,13 @@ server_ok() {  # server_ok SERVER: false (and one failure) once it has died
   return 1
 }
 
-cpu_ticks() {  # utime + stime of PID in clock ticks
+cpu_ticks() {  # "utime stime" of PID in clock ticks
   local st
   st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   st=${st##*) }  # fields from 3 (state) on; the command name may contain spaces
   local -a f
   read -ra f <<<"$st"
-  echo $((f[11] + f[12]))
+  echo "${f[11]} ${f[12]}"
 }
 
 rss_bytes() { awk '/^VmRSS:/{print $2 * 1024}' "/proc/$1/status"; }
@@ -777,9 +782,12 @@ run_bench() {  # run_bench SERVER ROW ROUND
   server_ok "$s" || return 0
   cmd=("${CLIENT_PIN[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "${PORT[$s]}" -n "$n" --csv "${args[@]}")
   if ((round == 1)); then CMDS+=("$(printf '%-5s %s' "$s:" "$(printf '%q ' "${cmd[@]}")")"); fi
-  t0=$(cpu_ticks "${PID[$s]}") || t0=""
-  timeout -k 5 "$RUN_TIMEOUT" "${cmd[@]}" >"$out" 2>"$err" || rc=$?
-  t1=$(cpu_ticks "${PID[$s]}") || t1=""
+  local u0 s0 u1 s1 client
+  read -r u0 s0 < <(cpu_ticks "${PID[$s]}") || u0=""
+  # bash's time keyword: the load generator's own CPU (user+sys) and wall seconds.
+  client=$( { TIMEFORMAT='%U %S %R'; time timeout -k 5 "$RUN_TIMEOUT" "${cmd[@]}" >"$out" 2>"$err"; } 2>&1 ) || rc=$?
+  read -r u1 s1 < <(cpu_ticks "${PID[$s]}") || u1=""
+  if [[ -n $u0 && -n $u1 ]]; then t0=$((u0 + s0)) t1=$((u1 + s1)); else t0="" t1=""; fi
   rps=$(parse_rps <"$out")
   errs=$(grep -m 3 -i "error" "$err" | tr '\n' '|' || true)
   if ((rc == 124 || rc == 137)); then
@@ -793,6 +801,10 @@ run_bench() {  # run_bench SERVER ROW ROUND
     RES[$i:$s:$round:ticks]=$((t1 - t0))
     RES[$i:$s:$round:cpu]=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$n" \
       'BEGIN { printf "%.4f", t * 1e6 / hz / n }')
+    RES[$i:$s:$round:ucpu]=$(awk -v t=$((u1 - u0)) -v hz="$CLK_TCK" -v n="$n" \
+      'BEGIN { printf "%.4f", t * 1e6 / hz / n }')
+    RES[$i:$s:$round:client]=$(awk -v t="$client" \
+      'BEGIN { split(t, f, " "); if (f[3] > 0) printf "%.1f", (f[1] + f[2]) * 100 / f[3] }')
     raw "${ROW_PROFILE[$i]},${ROW_LABEL[$i]},$s,$round,rps,$rps"
     raw "${ROW_PROFILE[$i]},${ROW_LABEL[$i]},$s,$round,cpu_us_per_req,${RES[$i:$s:$round:cpu]}"
     raw "${ROW_PROFILE[$i]},${ROW_LABEL[$i]},$s,$round,cpu_ticks,$((t1 - t0))"
@@ -904,7 +916,9 @@ table_specs() {  # table_specs ROW: the table lines of a row, one per line, fiel
   case ${ROW_KIND[$i]} in
     bench)
       printf '%s\n' "$l$sfx${US}req/s (high)$US$i${US}rps$US$ROUNDS$US>=$US$(printf '%.1f' "$g")${US}0"
-      printf '%s\n' "$l$sfx${US}us/req (low)$US$i${US}cpu$US$ROUNDS$US<=$US$CPU_GOAL${US}3" ;;
+      printf '%s\n' "$l$sfx${US}us/req (low)$US$i${US}cpu$US$ROUNDS$US<=$US$CPU_GOAL${US}3"
+      printf '%s\n' "  user-space part$sfx${US}us/req$US$i${US}ucpu$US$ROUNDS${US}info$US-${US}3"
+      printf '%s\n' "  redis-benchmark busy$sfx${US}% of a CPU$US$i${US}client$US$ROUNDS${US}info$US-${US}0" ;;
     mem)
       printf '%s\n' "used_memory $l$sfx${US}B/key (low)$US$i${US}used${US}1$US<=$US$g${US}1"
       printf '%s\n' "RSS $l$sfx${US}B/key (low)$US$i${US}rss${US}1$US<=$US$g${US}1" ;;

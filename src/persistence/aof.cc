@@ -135,6 +135,22 @@ Status Aof::OpenForAppend() {
   return Status::Ok();
 }
 
+Status Aof::StartInitialRewrite(const store::Keyspace& keyspace) {
+  if (ops_->Exists(ManifestPath())) {
+    Status s = ops_->Remove(ManifestPath());
+    if (s.ok()) s = ops_->SyncDir(options_.dir);
+    if (!s.ok()) return s;
+  }
+  writer_ = std::make_unique<AofWriter>(ops_, clock_, options_.fsync);
+  initial_pending_ = true;
+  return StartBackgroundRewrite(keyspace);
+}
+
+Status Aof::CompleteInitialRewriteNow(const store::Keyspace& keyspace) {
+  AbortRewrite();
+  return RewriteNow(keyspace);
+}
+
 uint64_t Aof::current_size() const {
   uint64_t n = closed_incr_bytes_;
   if (manifest_.base) n += FileSizeOr0(manifest_.base->name);
@@ -166,7 +182,7 @@ Status Aof::BeginRewrite(std::string* temp_path) {
   Manifest m = manifest_;
   m.incrs.push_back({incr, seq, 'i'});
   s = ops_->SyncDir(options_.dir);
-  if (s.ok()) s = WriteManifest(m);
+  if (s.ok() && !initial_pending_) s = WriteManifest(m);
   if (!s.ok()) {
     FailRewrite("", s.message());
     return Status::IoError("ERR Can't rewrite append only file: " + s.message());
@@ -198,6 +214,10 @@ Status Aof::FinishRewrite(const std::string& temp_path) {
   }
   Manifest old = std::move(manifest_);
   manifest_ = std::move(next);
+  if (initial_pending_) {
+    initial_pending_ = false;
+    spdlog::info("The initial AOF is complete: the data set is on disk from now on");
+  }
   auto drop = [this](const std::string& name) {
     Status r = ops_->Remove(PathOf(name));
     if (!r.ok()) spdlog::warn("Could not remove old AOF file {}: {}", name, r.message());

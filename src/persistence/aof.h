@@ -65,6 +65,18 @@ class Aof {
   // After loading: appends to the last incremental file, or starts the first one (and
   // writes the manifest) on a fresh directory.
   Status OpenForAppend();
+  // CONFIG SET appendonly yes, after InitFresh: starts the first rewrite in a child and
+  // appends to a new incremental file meanwhile, but writes no manifest until the base is
+  // complete (Redis 7 holds its manifest back the same way): a crash before that leaves no
+  // AOF at all, never a partial data set. A manifest of an earlier run is removed first,
+  // so it cannot bring back a data set this server no longer has.
+  Status StartInitialRewrite(const store::Keyspace& keyspace);
+  // The first rewrite after StartInitialRewrite has not completed yet (it may have failed:
+  // the cron retries), so the files on disk do not hold the data set.
+  bool initial_rewrite_pending() const { return initial_pending_; }
+  // SHUTDOWN (or a retry) while the initial rewrite is pending: stops any child and writes
+  // the base in this process, so nothing is lost.
+  Status CompleteInitialRewriteNow(const store::Keyspace& keyspace);
   bool writer_ready() const { return writer_ != nullptr && writer_->is_open(); }
   AofWriter& writer() { return *writer_; }
   const AofWriter& writer() const { return *writer_; }
@@ -110,6 +122,7 @@ class Aof {
   std::string child_temp_;
   uint64_t pending_seq_ = 0;        // seq of the incremental file the rewrite started
   uint64_t seq_floor_ = 0;          // new files get a seq above this (InitFresh)
+  bool initial_pending_ = false;    // StartInitialRewrite: no manifest until the base is in
   RewriteStats stats_;
 };
 

@@ -217,6 +217,13 @@ void Server::StopServing() {
   for (auto& l : listeners_) l->Close();
   uint64_t durable = UINT64_MAX;
   if (aof_) {
+    if (aof_->initial_rewrite_pending()) {
+      // CONFIG SET appendonly yes is still writing the data set: finish it here rather
+      // than exit with no AOF (Redis refuses to shut down in this state instead).
+      spdlog::warn("Writing the initial AOF in the foreground before exiting");
+      Status s = aof_->CompleteInitialRewriteNow(*keyspace_);
+      if (!s.ok()) spdlog::warn("Could not write the initial AOF: {}", s.message());
+    }
     // Everything acknowledged or about to be is written and fsynced before anyone is told.
     Status s = aof_->Shutdown();
     if (!s.ok()) spdlog::warn("Error closing the AOF at shutdown: {}", s.message());

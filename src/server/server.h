@@ -166,6 +166,9 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   ServerStats stats_;
   AofFlusher aof_flusher_{clock_};  // non-empty error() while the AOF cannot be written
   std::unique_ptr<persistence::Aof> aof_;
+  // CONFIG SET appendonly yes: when the initial rewrite was last started (retries).
+  static constexpr int64_t kInitialRewriteRetryMs = 1000;
+  int64_t last_initial_rewrite_try_ms_ = 0;
   std::unique_ptr<persistence::AofLoader> loader_;
   cmd::ClientState loader_client_;
   resp::ReplyWriter discard_writer_;  // replies of replayed commands go nowhere

@@ -106,6 +106,12 @@ Status Server::FinishLoading() {
 
 Status Server::LoadAllNow() {
   if (!aof_) return Status::Invalid("ERR The append only file is disabled (appendonly no)");
+  if (aof_->initial_rewrite_pending()) {
+    // The files do not hold the data set yet: loading them would lose it.
+    return Status::Invalid(
+        "ERR The initial AOF is still being written (CONFIG SET appendonly yes); try again "
+        "once INFO persistence shows aof_rewrite_in_progress:0");
+  }
   Status s = aof_->writer().Flush();
   if (s.ok()) s = aof_->writer().SyncNow();
   if (!s.ok()) return Status::IoError("ERR Error flushing the AOF: " + s.message());
@@ -124,10 +130,18 @@ void Server::FlushAof() {
 }
 
 void Server::PersistenceCron(int64_t now) {
-  (void)now;
   if (!aof_) return;
   aof_->PollRewrite();
   const Settings& s = settings();
+  if (aof_->initial_rewrite_pending() && !aof_->rewrite_in_progress() &&
+      now - last_initial_rewrite_try_ms_ >= kInitialRewriteRetryMs) {
+    // The first rewrite after CONFIG SET appendonly yes failed: until one succeeds the
+    // data set is not on disk, so keep trying (Redis reschedules it the same way).
+    last_initial_rewrite_try_ms_ = now;
+    Status st = aof_->StartBackgroundRewrite(*keyspace_);
+    if (!st.ok()) spdlog::warn("Retrying the initial AOF rewrite: {}", st.message());
+    return;
+  }
   if (aof_->writer_ready() && aof_flusher_.error().empty() &&
       aof_->ShouldAutoRewrite(s.auto_aof_rewrite_percentage, s.auto_aof_rewrite_min_size)) {
     spdlog::info("Starting automatic rewriting of AOF on {}% growth",
@@ -166,14 +180,15 @@ Status Server::EnableAof() {
   if (aof_) return Status::Ok();
   auto aof = std::make_unique<persistence::Aof>(persistence::FileOps::Posix(), clock_,
                                                 AofOptionsFromSettings());
-  // Files left from an earlier run hold data this server no longer has; the new base
-  // written below replaces them (and start-up removes what no manifest names).
+  // Files left from an earlier run hold data this server no longer has; the base the
+  // child writes replaces them (and start-up removes what no manifest names). As in
+  // Redis, the data set is written in the background: the loop keeps serving.
   Status s = aof->InitFresh();
-  if (s.ok()) s = aof->OpenForAppend();
-  if (s.ok()) s = aof->RewriteNow(*keyspace_);
+  if (s.ok()) s = aof->StartInitialRewrite(*keyspace_);
   if (!s.ok()) return s;
   aof_ = std::move(aof);
-  spdlog::info("AOF enabled: data set written to {}", aof_->options().dir);
+  last_initial_rewrite_try_ms_ = clock_->NowMs();
+  spdlog::info("AOF enabled: writing the data set to {} in the background", aof_->options().dir);
   return Status::Ok();
 }
 
