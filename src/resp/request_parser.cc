@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "resp/split_args.h"
+
 namespace pykv::resp {
 
 namespace {
@@ -83,112 +85,6 @@ size_t QuickHeader(const char* buf, size_t start, size_t end, int64_t* value) {
   if (digits > 1 && buf[start + 1] == '0') return kNpos;  // leading zero: invalid
   *value = v;
   return i;
-}
-
-// isspace() in the C locale, without its undefined behaviour for negative chars.
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
-
-// Redis sdssplitargs over one inline line. The line is a C string there, so a NUL ends it;
-// `at` returns 0 past the end to mirror that. Returns false on unbalanced quotes.
-bool SplitArgs(const char* line, size_t n, std::vector<std::string>* args) {
-  if (const void* nul = std::memchr(line, '\0', n)) {
-    n = static_cast<size_t>(static_cast<const char*>(nul) - line);
-  }
-  auto at = [&](size_t i) -> char { return i < n ? line[i] : '\0'; };
-  size_t i = 0;
-  for (;;) {
-    while (i < n && IsSpace(line[i])) ++i;
-    if (i >= n) return true;
-    std::string current;
-    bool in_double = false;
-    bool in_single = false;
-    bool done = false;
-    while (!done) {
-      char c = at(i);
-      if (in_double) {
-        if (c == '\\' && at(i + 1) == 'x' && IsHexDigit(at(i + 2)) && IsHexDigit(at(i + 3))) {
-          current.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (at(i)) {
-            case 'n':
-              current.push_back('\n');
-              break;
-            case 'r':
-              current.push_back('\r');
-              break;
-            case 't':
-              current.push_back('\t');
-              break;
-            case 'b':
-              current.push_back('\b');
-              break;
-            case 'a':
-              current.push_back('\a');
-              break;
-            default:
-              current.push_back(at(i));
-              break;
-          }
-        } else if (c == '"') {
-          // A closing quote must be followed by a space or the end of the line.
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;  // unterminated quotes
-        } else {
-          current.push_back(c);
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          ++i;
-          current.push_back('\'');
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return false;
-          done = true;
-        } else if (c == '\0') {
-          return false;
-        } else {
-          current.push_back(c);
-        }
-      } else {
-        switch (c) {
-          // Unlike the blank skipping above, \v and \f do not end an unquoted token.
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0':
-            done = true;
-            break;
-          case '"':
-            in_double = true;
-            break;
-          case '\'':
-            in_single = true;
-            break;
-          default:
-            current.push_back(c);
-            break;
-        }
-      }
-      if (i < n) ++i;
-    }
-    args->push_back(std::move(current));
-  }
 }
 
 }  // namespace
@@ -462,8 +358,13 @@ RequestParser::Result RequestParser::ParseInline() {
   }
   size_t line_end = nl;
   if (line_end > start && buf_[line_end - 1] == '\r') --line_end;
+  std::string_view line(buf_.get() + start, line_end - start);
+  // Redis splits the query buffer as a C string, so a NUL ends the line's arguments.
+  if (const void* nul = std::memchr(line.data(), '\0', line.size())) {
+    line = line.substr(0, static_cast<size_t>(static_cast<const char*>(nul) - line.data()));
+  }
   inline_args_.clear();
-  if (!SplitArgs(buf_.get() + start, line_end - start, &inline_args_)) {
+  if (!SplitArgs(line, &inline_args_)) {
     return Fail("Protocol error: unbalanced quotes in request");
   }
   consumed_ = nl + 1;

@@ -20,6 +20,7 @@
 
 #include "common/glob.h"
 #include "common/numbers.h"
+#include "resp/split_args.h"
 
 namespace pykv::server {
 namespace {
@@ -72,103 +73,12 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
-
-// Redis's sdssplitargs: blanks separate arguments; "double quotes" take \n \r \t \b \a,
-// \xHH and \<any>; 'single quotes' take only \'; a closing quote must end the argument.
+// Config text is passed whole, NUL bytes and all (see resp::SplitArgs for what one does).
 // Empty optional on unbalanced quotes.
 std::optional<Args> SplitArgs(std::string_view line) {
   Args out;
-  size_t i = 0;
-  // The C original walks a NUL-terminated string; at() gives the same view of the end.
-  auto at = [&line](size_t k) -> char { return k < line.size() ? line[k] : '\0'; };
-  while (true) {
-    while (i < line.size() && IsSpace(line[i])) ++i;
-    if (i >= line.size()) return out;
-    std::string cur;
-    bool in_double = false;
-    bool in_single = false;
-    bool done = false;
-    while (!done) {
-      const char c = at(i);
-      if (in_double) {
-        if (c == '\\' && at(i + 1) == 'x' && IsHexDigit(at(i + 2)) && IsHexDigit(at(i + 3))) {
-          cur.push_back(static_cast<char>(HexValue(at(i + 2)) * 16 + HexValue(at(i + 3))));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (at(i)) {
-            case 'n':
-              cur.push_back('\n');
-              break;
-            case 'r':
-              cur.push_back('\r');
-              break;
-            case 't':
-              cur.push_back('\t');
-              break;
-            case 'b':
-              cur.push_back('\b');
-              break;
-            case 'a':
-              cur.push_back('\a');
-              break;
-            default:
-              cur.push_back(at(i));
-              break;
-          }
-        } else if (c == '"') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;
-        } else {
-          cur.push_back(c);
-        }
-      } else if (in_single) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          ++i;
-          cur.push_back('\'');
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !IsSpace(at(i + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;
-        } else {
-          cur.push_back(c);
-        }
-      } else {
-        switch (c) {
-          case ' ':
-          case '\n':
-          case '\r':
-          case '\t':
-          case '\0':
-            done = true;
-            break;
-          case '"':
-            in_double = true;
-            break;
-          case '\'':
-            in_single = true;
-            break;
-          default:
-            cur.push_back(c);
-            break;
-        }
-      }
-      if (i < line.size()) ++i;
-    }
-    out.push_back(std::move(cur));
-  }
+  if (!resp::SplitArgs(line, &out)) return std::nullopt;
+  return out;
 }
 
 // Redis's sdscatrepr: a double-quoted form SplitArgs reads back to the same bytes.
@@ -267,14 +177,24 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   return lines;
 }
 
-std::string RangeError(int64_t min, int64_t max) {
+template <typename N>
+std::string RangeError(N min, N max) {
   return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
          " inclusive";
 }
 
-std::string RangeErrorUnsigned(uint64_t min, uint64_t max) {
-  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
-         " inclusive";
+// A numeric option's setter: N is what `parse` reads (int64_t, or uint64_t for memory
+// sizes, whose range reaches past INT64_MAX), T the Settings field it lands in.
+template <typename N, typename T>
+Setter RangedSetter(T Settings::*field, bool (*parse)(std::string_view, N*),
+                    const char* parse_error, N min, N max) {
+  return [field, parse, parse_error, min, max](Settings* s, const Args& a) -> std::string {
+    N v;
+    if (!parse(a[0], &v)) return parse_error;
+    if (v < min || v > max) return RangeError(min, max);
+    s->*field = static_cast<T>(v);
+    return {};
+  };
 }
 
 // ---- Option kinds -------------------------------------------------------------------------
@@ -304,13 +224,8 @@ OptionSpec Int(std::string_view name, T Settings::*field, int64_t min, int64_t m
   return {
       .name = name,
       .flags = flags,
-      .set = [field, min, max](Settings* s, const Args& a) -> std::string {
-        int64_t v;
-        if (!ParseInt64(a[0], &v)) return "argument couldn't be parsed into an integer";
-        if (v < min || v > max) return RangeError(min, max);
-        s->*field = static_cast<T>(v);
-        return {};
-      },
+      .set =
+          RangedSetter(field, ParseInt64, "argument couldn't be parsed into an integer", min, max),
       .get = [field](const Settings& s) { return std::to_string(s.*field); },
   };
 }
@@ -322,13 +237,7 @@ OptionSpec Memory(std::string_view name, uint64_t Settings::*field, uint64_t min
   return {
       .name = name,
       .flags = flags,
-      .set = [field, min, max](Settings* s, const Args& a) -> std::string {
-        uint64_t v;
-        if (!ParseMemorySize(a[0], &v)) return "argument must be a memory value";
-        if (v < min || v > max) return RangeErrorUnsigned(min, max);
-        s->*field = v;
-        return {};
-      },
+      .set = RangedSetter(field, ParseMemorySize, "argument must be a memory value", min, max),
       .get = [field](const Settings& s) { return std::to_string(s.*field); },
       .conf = [field](const Settings& s) { return Args{FormatMemory(s.*field)}; },
   };
@@ -546,8 +455,8 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(String("dir", &Settings::dir, kProtected, CheckNotEmpty));
   t.push_back(Int("hz", &Settings::hz, 1, 500, kMutable));
   // Redis 7 protects DEBUG the same way: off unless enabled at start-up.
-  t.push_back(Enum("enable-debug-command", &Settings::enable_debug_command,
-                   {"no", "yes", "local"}, kImmutable));
+  t.push_back(Enum("enable-debug-command", &Settings::enable_debug_command, {"no", "yes", "local"},
+                   kImmutable));
   // Keyspace limits
   t.push_back(Int("maxkeys", &Settings::maxkeys, 0, kInt64Max, kMutable));
   t.push_back(Memory("maxmemory", &Settings::maxmemory, 0, kUint64Max, kMutable));

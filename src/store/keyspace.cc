@@ -28,6 +28,7 @@
 #include <cstring>
 
 #include "common/memory.h"
+#include "store/varint.h"
 
 #ifdef PYKV_HAVE_JEMALLOC
 // Declared here rather than through <jemalloc/jemalloc.h>, whose redeclarations of
@@ -111,44 +112,6 @@ struct FreeDeleter {
   void operator()(void* p) const { FreeBlock(p); }
 };
 
-// ---- Varints (LEB128): a 16-byte key and a short value cost one byte each ----
-
-size_t VarintLen(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-const char* GetVarint(const char* p, uint64_t* v) {
-  uint8_t b = static_cast<uint8_t>(*p++);
-  if (b < 0x80) {
-    *v = b;
-    return p;
-  }
-  uint64_t r = b & 0x7f;
-  int shift = 7;
-  for (;;) {
-    b = static_cast<uint8_t>(*p++);
-    r |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) break;
-    shift += 7;
-  }
-  *v = r;
-  return p;
-}
-
 // ---- Entry layout ----
 
 struct Layout {
@@ -164,8 +127,8 @@ Layout Parse(const void* entry, bool has_ext) {
   const char* p = base + kHeaderBytes;
   uint64_t klen;
   uint64_t vlen;
-  p = GetVarint(p, &klen);
-  p = GetVarint(p, &vlen);
+  p = GetVarintUnchecked(p, &klen);
+  p = GetVarintUnchecked(p, &vlen);
   Layout l;
   l.key_len = klen;
   l.value_len = vlen;
@@ -261,7 +224,7 @@ uint32_t LruClock(int64_t now_ms) {
 bool KeyEquals(const Entry* e, std::string_view key) {
   const char* p = Raw(e) + kHeaderBytes;
   uint64_t klen;
-  p = GetVarint(p, &klen);
+  p = GetVarintUnchecked(p, &klen);
   if (klen != key.size()) return false;
   while (static_cast<uint8_t>(*p) & 0x80) ++p;  // skip the value length
   ++p;
@@ -619,18 +582,7 @@ void Keyspace::Relocate(Entry** slot, Entry* moved, bool on_volatile_list) {
   moved->lru_prev_->lru_next_ = moved;
   moved->lru_next_->lru_prev_ = moved;
   if (on_volatile_list) {
-    Entry* prev = ExtPrev(moved);
-    Entry* next = ExtNext(moved);
-    if (prev != nullptr) {
-      SetExtNext(prev, moved);
-    } else {
-      volatile_oldest_ = moved;
-    }
-    if (next != nullptr) {
-      SetExtPrev(next, moved);
-    } else {
-      volatile_newest_ = moved;
-    }
+    VolatileRepointNeighbours(ExtPrev(moved), ExtNext(moved), moved, moved);
     volatile_[ExtIndex(moved)] = moved;
   }
 }
@@ -676,30 +628,32 @@ void Keyspace::LruPushNewest(Entry* e) {
   lru_head_.lru_prev_ = e;
 }
 
+// The volatile list has no sentinel (its links live in the entries' extensions): a null
+// neighbour means the node sits at that end, and the list's end pointer takes the link.
+void Keyspace::VolatileRepointNeighbours(Entry* prev, Entry* next, Entry* after_prev,
+                                         Entry* before_next) {
+  if (prev != nullptr) {
+    SetExtNext(prev, after_prev);
+  } else {
+    volatile_oldest_ = after_prev;
+  }
+  if (next != nullptr) {
+    SetExtPrev(next, before_next);
+  } else {
+    volatile_newest_ = before_next;
+  }
+}
+
 void Keyspace::VolatileListUnlink(Entry* e) {
   Entry* prev = ExtPrev(e);
   Entry* next = ExtNext(e);
-  if (prev != nullptr) {
-    SetExtNext(prev, next);
-  } else {
-    volatile_oldest_ = next;
-  }
-  if (next != nullptr) {
-    SetExtPrev(next, prev);
-  } else {
-    volatile_newest_ = prev;
-  }
+  VolatileRepointNeighbours(prev, next, next, prev);
 }
 
 void Keyspace::VolatileListPushNewest(Entry* e) {
   SetExtPrev(e, volatile_newest_);
   SetExtNext(e, nullptr);
-  if (volatile_newest_ != nullptr) {
-    SetExtNext(volatile_newest_, e);
-  } else {
-    volatile_oldest_ = e;
-  }
-  volatile_newest_ = e;
+  VolatileRepointNeighbours(volatile_newest_, nullptr, e, e);
 }
 
 void Keyspace::VolatileAdd(Entry* e) {

@@ -221,6 +221,11 @@ class Keyspace {
   void Touch(Entry* e, int64_t now_ms);
   void LruUnlink(Entry* e);
   void LruPushNewest(Entry* e);
+  // Sets the links that lead into a volatile-list node from its neighbours prev and next
+  // (null: the node is at that end): prev's forward link to after_prev, next's backward
+  // link to before_next. Inserting or moving a node passes it twice; unlinking passes the
+  // neighbours to each other.
+  void VolatileRepointNeighbours(Entry* prev, Entry* next, Entry* after_prev, Entry* before_next);
   void VolatileListUnlink(Entry* e);
   void VolatileListPushNewest(Entry* e);
   void VolatileAdd(Entry* e);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "store/keyspace.h"
+#include "store/varint.h"
 
 namespace pykv::store {
 namespace {
@@ -20,7 +21,6 @@ constexpr char kEndBlock = 'E';
 constexpr uint8_t kFlagExpire = 1;
 // A payload length is a u32; leave room for the record's own framing bytes.
 constexpr uint64_t kMaxPayload = std::numeric_limits<uint32_t>::max();
-constexpr size_t kMaxVarint = 10;
 
 uint32_t Crc(uint32_t crc, const char* p, size_t n) {
   return static_cast<uint32_t>(crc32_z(crc, reinterpret_cast<const Bytef*>(p), n));
@@ -36,43 +36,9 @@ uint32_t GetU32(const char* p) {
   return v;
 }
 
-size_t VarintLen(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
 void AppendVarint(std::string* s, uint64_t v) {
-  char tmp[kMaxVarint];
+  char tmp[kMaxVarintBytes];
   s->append(tmp, static_cast<size_t>(PutVarint(tmp, v) - tmp));
-}
-
-// Reads a varint from [p, end); null if it runs past end or past 64 bits (a damaged
-// length must not turn into a plausible one by overflowing).
-const char* GetVarint(const char* p, const char* end, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    const auto byte = static_cast<uint8_t>(*p++);
-    if (shift == 63 && byte > 1) return nullptr;
-    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return p;
-    }
-  }
-  return nullptr;
 }
 
 std::string AtOffset(std::string_view reason, uint64_t offset) {
@@ -179,15 +145,15 @@ Status SnapshotEncoder::Add(std::string_view key, std::string_view value, int64_
 Status SnapshotEncoder::EmitLargeRecord(std::string_view key, std::string_view value,
                                         int64_t expire_at_ms) {
   const bool has_expire = expire_at_ms >= 0;
-  char head[kFrameBytes + 2 + kMaxVarint];
+  char head[kFrameBytes + 2 + kMaxVarintBytes];
   char* p = head + kFrameBytes;
   *p++ = kRecordBlock;
   *p++ = static_cast<char>(has_expire ? kFlagExpire : 0);
   p = PutVarint(p, key.size());
   const size_t head_len = static_cast<size_t>(p - head);
-  char mid[kMaxVarint];
+  char mid[kMaxVarintBytes];
   const size_t mid_len = static_cast<size_t>(PutVarint(mid, value.size()) - mid);
-  char tail[kMaxVarint];
+  char tail[kMaxVarintBytes];
   const size_t tail_len =
       has_expire ? static_cast<size_t>(PutVarint(tail, static_cast<uint64_t>(expire_at_ms)) - tail)
                  : 0;

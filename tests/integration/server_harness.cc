@@ -353,12 +353,10 @@ std::vector<const char*> ArgvPtrs(const std::vector<std::string>& args, std::vec
   }
   return ptrs;
 }
-}  // namespace
 
-Reply Cmd(redisContext* c, const std::vector<std::string>& args) {
-  std::vector<size_t> lens;
-  std::vector<const char*> ptrs = ArgvPtrs(args, &lens);
-  void* raw = redisCommandArgv(c, static_cast<int>(args.size()), ptrs.data(), lens.data());
+// Converts and frees a reply hiredis handed over. Null means the connection failed; the
+// Reply then carries hiredis's errstr, so a failing CHECK says why.
+Reply TakeReply(redisContext* c, void* raw) {
   if (raw == nullptr) {
     Reply r;
     r.str = c->errstr;
@@ -367,6 +365,13 @@ Reply Cmd(redisContext* c, const std::vector<std::string>& args) {
   Reply r = FromHiredis(static_cast<redisReply*>(raw));
   freeReplyObject(raw);
   return r;
+}
+}  // namespace
+
+Reply Cmd(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<size_t> lens;
+  std::vector<const char*> ptrs = ArgvPtrs(args, &lens);
+  return TakeReply(c, redisCommandArgv(c, static_cast<int>(args.size()), ptrs.data(), lens.data()));
 }
 
 void Append(redisContext* c, const std::vector<std::string>& args) {
@@ -377,14 +382,8 @@ void Append(redisContext* c, const std::vector<std::string>& args) {
 
 Reply GetReply(redisContext* c) {
   void* raw = nullptr;
-  if (redisGetReply(c, &raw) != REDIS_OK || raw == nullptr) {
-    Reply r;
-    r.str = c->errstr;
-    return r;
-  }
-  Reply r = FromHiredis(static_cast<redisReply*>(raw));
-  freeReplyObject(raw);
-  return r;
+  if (redisGetReply(c, &raw) != REDIS_OK) raw = nullptr;
+  return TakeReply(c, raw);
 }
 
 std::string Info(redisContext* c, const std::string& section) {
