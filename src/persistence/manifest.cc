@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/numbers.h"
+#include "resp/split_args.h"
 
 namespace pykv::persistence {
 namespace {
@@ -79,93 +80,6 @@ void AppendRepr(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool IsTokenEnd(std::string_view line, size_t i) {
-  return i >= line.size() || IsSpace(line[i]);
-}
-
-// Redis's sdssplitargs: space-separated tokens; "..." with C escapes (\n \r \t \b \a \xHH,
-// backslash + any other char = that char), '...' with only \' escaped. A closing quote must
-// end the token. Returns false on unbalanced quotes or text glued to a closing quote.
-bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
-  size_t i = 0;
-  while (true) {
-    while (i < line.size() && IsSpace(line[i])) ++i;
-    if (i >= line.size()) return true;
-    std::string token;
-    bool in_dq = false;
-    bool in_sq = false;
-    bool done = false;
-    while (!done) {
-      if (in_dq) {
-        if (i >= line.size()) return false;
-        const char c = line[i];
-        if (c == '\\' && i + 3 < line.size() && line[i + 1] == 'x' && HexValue(line[i + 2]) >= 0 &&
-            HexValue(line[i + 3]) >= 0) {
-          token.push_back(static_cast<char>(HexValue(line[i + 2]) * 16 + HexValue(line[i + 3])));
-          i += 3;
-        } else if (c == '\\' && i + 1 < line.size()) {
-          ++i;
-          switch (line[i]) {
-            case 'n':
-              token.push_back('\n');
-              break;
-            case 'r':
-              token.push_back('\r');
-              break;
-            case 't':
-              token.push_back('\t');
-              break;
-            case 'b':
-              token.push_back('\b');
-              break;
-            case 'a':
-              token.push_back('\a');
-              break;
-            default:
-              token.push_back(line[i]);
-          }
-        } else if (c == '"') {
-          if (!IsTokenEnd(line, i + 1)) return false;
-          done = true;
-        } else {
-          token.push_back(c);
-        }
-      } else if (in_sq) {
-        if (i >= line.size()) return false;
-        const char c = line[i];
-        if (c == '\\' && i + 1 < line.size() && line[i + 1] == '\'') {
-          token.push_back('\'');
-          ++i;
-        } else if (c == '\'') {
-          if (!IsTokenEnd(line, i + 1)) return false;
-          done = true;
-        } else {
-          token.push_back(c);
-        }
-      } else {
-        if (IsTokenEnd(line, i)) {
-          done = true;
-        } else if (line[i] == '"') {
-          in_dq = true;
-        } else if (line[i] == '\'') {
-          in_sq = true;
-        } else {
-          token.push_back(line[i]);
-        }
-      }
-      if (i < line.size()) ++i;
-    }
-    out->push_back(std::move(token));
-  }
-}
-
 Status LineError(size_t line_no, std::string_view detail) {
   std::string msg = "Invalid AOF manifest file format at line " + std::to_string(line_no);
   if (!detail.empty()) msg.append(": ").append(detail);
@@ -210,7 +124,8 @@ StatusOr<Manifest> Manifest::Parse(std::string_view text) {
     if (line.empty() || line.front() == '#') continue;
 
     args.clear();
-    if (!SplitArgs(line, &args)) return LineError(line_no, "unbalanced quotes");
+    // Redis reads manifest lines with sdssplitargs too.
+    if (!resp::SplitArgs(line, &args)) return LineError(line_no, "unbalanced quotes");
     // At least file/seq/type; more pairs are allowed for forward compatibility (Redis 7.4
     // adds startoffset/endoffset).
     if (args.size() < 6 || args.size() % 2 != 0) {
