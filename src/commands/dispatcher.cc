@@ -226,7 +226,10 @@ void Dispatcher::OnKeyModified(std::string_view key) {
 }
 
 void Dispatcher::OnFlush() {
+  // Redis 7.0 (touchAllWatchedKeysInDb): only keys the flush actually removes count; a
+  // watched key that did not exist is not changed by it.
   for (auto& [key, clients] : watched_) {
+    if (!keyspace_->ContainsRaw(key)) continue;
     for (ClientState* c : clients) c->watch_dirty = true;
   }
 }

@@ -1010,8 +1010,13 @@ void Keyspace::Rename(std::string_view src, std::string_view dst) {
 }
 
 void Keyspace::Clear() {
-  FreeAll();
   if (listener_ != nullptr) listener_->OnFlush();
+  FreeAll();
+}
+
+bool Keyspace::ContainsRaw(std::string_view key) const {
+  int t = 0;
+  return FindSlot(key, Hash(key), &t) != nullptr;
 }
 
 // ---- Iteration ----

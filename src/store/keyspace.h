@@ -87,7 +87,8 @@ class KeyspaceListener {
   // Any change to the key's value, TTL or existence (WATCH). Called only while
   // set_track_modifications(true).
   virtual void OnKeyModified(std::string_view key) = 0;
-  // FLUSHDB/FLUSHALL (every key modified at once).
+  // FLUSHDB/FLUSHALL, called just before every key goes: Keyspace::ContainsRaw still
+  // tells which keys existed (WATCH is broken only for those, as in Redis).
   virtual void OnFlush() = 0;
 };
 
@@ -125,6 +126,9 @@ class Keyspace {
   const Entry* Find(std::string_view key, bool touch = true);
   // Without touching LRU or stats (OBJECT IDLETIME, TYPE for SCAN filtering, TTL checks).
   const Entry* Peek(std::string_view key);
+  // In the table, expired or not, without any side effect (Redis's dictFind): for
+  // listeners, which must not trigger expiry from inside a callback.
+  bool ContainsRaw(std::string_view key) const;
   size_t size() const { return count_; }
   size_t volatile_size() const { return volatile_.size(); }
   // Seconds since the entry was last touched.

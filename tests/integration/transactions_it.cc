@@ -114,6 +114,13 @@ TEST_CASE("WATCH from two connections") {
   CHECK(s({"SET", "k", "x"}) == kQueued);
   CHECK(s({"EXEC"}) == Nil());
   CHECK(s({"EXISTS", "k"}) == Int(0));
+  // ...but only for keys it removed: a watched key that did not exist is unchanged.
+  CHECK(s({"WATCH", "k"}) == Ok());
+  CHECK(Cmd(other, {"FLUSHALL"}) == Ok());
+  CHECK(s({"MULTI"}) == Ok());
+  CHECK(s({"SET", "k", "x"}) == kQueued);
+  CHECK(s({"EXEC"}) == Arr({Ok()}));
+  CHECK(s({"DEL", "k"}) == Int(1));
 
   // Watching a missing key that another client creates.
   CHECK(s({"WATCH", "m"}) == Ok());

@@ -264,6 +264,21 @@ TEST_CASE_FIXTURE(TwoClients, "WATCH: FLUSHALL and FLUSHDB make EXEC return null
   CHECK(TryExec() == kNilArray);
 }
 
+TEST_CASE_FIXTURE(TwoClients, "WATCH: a flush leaves a watched key that did not exist alone") {
+  // Redis 7.0: FLUSHALL breaks only the watches of keys it removed.
+  Run({"SET", "other", "v"});
+  Run({"WATCH", "missing"});
+  Other({"FLUSHALL"});
+  CHECK(TryExec() != kNilArray);
+  // An expired but not yet removed key is still in the table: the flush removes it.
+  Run({"SET", "t", "v", "PX", "10"});
+  Run({"WATCH", "t"});
+  server.active_expire = false;
+  clock.AdvanceMs(20);
+  Other({"FLUSHDB"});
+  CHECK(TryExec() == kNilArray);
+}
+
 TEST_CASE_FIXTURE(TwoClients, "WATCH by several clients on one key") {
   TestClient third;
   Run({"SET", "k", "0"});
