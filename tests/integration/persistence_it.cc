@@ -953,6 +953,49 @@ class TmpfsMount {
   int failures_at_start_ = 0;
 };
 
+TEST_CASE("persist: CONFIG SET appendonly yes on a full disk retries until the base fits") {
+  SKIP_IN_REFERENCE_MODE();
+  TmpfsMount fs(2 * 1024 * 1024);
+  if (!fs.mounted()) {
+    WARN_MESSAGE(false, "cannot mount a tmpfs (" << fs.error() << "): the test did not run");
+    return;
+  }
+  DataDir d(fs.path());
+  const std::string ballast = fs.path() + "/ballast";
+  WriteBytes(ballast, std::string(1536 * 1024, 'b'));
+  auto srv = std::make_unique<TestServer>(
+      std::vector<std::string>{"--dir", d.path(), "--appendonly", "no"});
+  Conn c = ConnectLoaded(*srv);
+  // About 1 MB of data: its base cannot fit in the half megabyte left.
+  for (int i = 0; i < 1000; ++i) {
+    const std::string key = "big:" + std::to_string(i);
+    Must(c.get(), {"SET", key, FillValue(key, static_cast<size_t>(i), 1000)});
+  }
+  CHECK(Cmd(c, {"CONFIG", "SET", "appendonly", "yes"}) == Ok());
+  REQUIRE(WaitFor([&] { return PersistenceField(c.get(), "aof_last_bgrewrite_status") == "err"; },
+                  milliseconds(20000)));
+  // No manifest while the data set is not on disk: a restart now would find no AOF
+  // rather than part of one.
+  CHECK_FALSE(Exists(d.manifest()));
+  CHECK(PersistenceField(c.get(), "aof_enabled") == "1");
+  std::filesystem::remove(ballast);
+  // The cron retries (about once a second) and now the base fits.
+  REQUIRE(WaitFor(
+      [&] {
+        return PersistenceField(c.get(), "aof_last_bgrewrite_status") == "ok" &&
+               PersistenceField(c.get(), "aof_rewrite_in_progress") == "0";
+      },
+      milliseconds(20000)));
+  CHECK(Exists(d.manifest()));
+  Must(c.get(), {"SET", "after", "retry"});
+  const DataSet before = Capture(c.get());
+  CHECK(StopClean(*srv));
+  srv = StartAof(d);
+  Conn c2 = ConnectLoaded(*srv);
+  CheckSameData(before, Capture(c2.get()), "after the initial rewrite was retried");
+  CHECK(StopClean(*srv));
+}
+
 TEST_CASE("persist: a full disk gives MISCONF, loses nothing acknowledged, and recovers") {
   SKIP_IN_REFERENCE_MODE();
   TmpfsMount fs(2 * 1024 * 1024);
