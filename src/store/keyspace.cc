@@ -907,29 +907,31 @@ char* Keyspace::ResizeValue(std::string_view key, size_t new_len) {
   return v;
 }
 
-bool Keyspace::Delete(std::string_view key) {
+Entry** Keyspace::FindLiveSlot(std::string_view key, int* table) {
   if (rehash_index_ >= 0) RehashBuckets(1);
-  int t = 0;
-  Entry** slot = FindSlot(key, Hash(key), &t);
-  if (slot == nullptr) return false;
+  Entry** slot = FindSlot(key, Hash(key), table);
+  if (slot == nullptr) return nullptr;
+  // The clock is read only for keys with a TTL.
   if (expire_enabled_ && (*slot)->has_expire() && IsExpired(*slot, clock_->NowMs())) {
-    RemoveEntry(slot, t, Removal::kExpired);
-    return false;
+    RemoveEntry(slot, *table, Removal::kExpired);
+    return nullptr;
   }
+  return slot;
+}
+
+bool Keyspace::Delete(std::string_view key) {
+  int t = 0;
+  Entry** slot = FindLiveSlot(key, &t);
+  if (slot == nullptr) return false;
   RemoveEntry(slot, t, Removal::kDeleted);
   return true;
 }
 
 bool Keyspace::SetExpire(std::string_view key, int64_t at_ms) {
-  if (rehash_index_ >= 0) RehashBuckets(1);
   int t = 0;
-  Entry** slot = FindSlot(key, Hash(key), &t);
+  Entry** slot = FindLiveSlot(key, &t);
   if (slot == nullptr) return false;
-  int64_t now_ms = clock_->NowMs();
-  if (expire_enabled_ && IsExpired(*slot, now_ms)) {
-    RemoveEntry(slot, t, Removal::kExpired);
-    return false;
-  }
+  const int64_t now_ms = clock_->NowMs();
   if (expire_enabled_ && at_ms <= now_ms) {
     // Redis deletes instead of storing a TTL in the past; the caller propagates DEL. A
     // replica keeps the key with its TTL and waits for its primary's DEL.
@@ -948,15 +950,10 @@ bool Keyspace::SetExpire(std::string_view key, int64_t at_ms) {
 }
 
 bool Keyspace::Persist(std::string_view key) {
-  if (rehash_index_ >= 0) RehashBuckets(1);
   int t = 0;
-  Entry** slot = FindSlot(key, Hash(key), &t);
+  Entry** slot = FindLiveSlot(key, &t);
   if (slot == nullptr) return false;
-  int64_t now_ms = clock_->NowMs();
-  if (expire_enabled_ && IsExpired(*slot, now_ms)) {
-    RemoveEntry(slot, t, Removal::kExpired);
-    return false;
-  }
+  const int64_t now_ms = clock_->NowMs();
   Entry* e = *slot;
   if (!e->has_expire()) {
     Touch(e, now_ms);

@@ -211,6 +211,9 @@ class Keyspace {
   // key, or null; *table says which table holds it.
   Entry** FindSlot(std::string_view key, uint64_t h, int* table) const;
   Entry** SlotOf(const Entry* e, int* table) const;
+  // FindSlot for a write (Redis's lookupKeyWrite): a key whose time has passed is expired
+  // (and reported) first, and then counts as missing.
+  Entry** FindLiveSlot(std::string_view key, int* table);
   const Entry* Lookup(std::string_view key, bool touch, bool count_stats);
   void RehashBuckets(size_t n);
   void Resize(size_t min_buckets);
