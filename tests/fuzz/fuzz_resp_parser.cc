@@ -3,13 +3,17 @@
 //  - the same bytes give the same commands (and error) however they are split into reads;
 //  - each command's offsets frame exactly the bytes that, parsed alone, give that command;
 //  - encoding a parsed argv and parsing it again gives it back, and the writer's bulk
-//    array of it is the same bytes as the command encoder's.
+//    array of it is the same bytes as the command encoder's;
+//  - PeekSecondArgs (prefetch hints) names the second argument of exactly the commands
+//    Next() returns after it, in order, unless Next() stops with an error first.
 // The first 4 input bytes choose options and split points; the rest is the stream.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +72,8 @@ Parsed Parse(std::string_view data, const std::vector<size_t>& cuts, const Confi
   size_t from = 0;
   std::vector<size_t> ends = cuts;
   ends.push_back(data.size());
+  // Second arguments ("" for none) of the queued commands, from the last peek.
+  std::vector<std::string> peeked;
   for (size_t to : ends) {
     std::string_view piece = data.substr(from, to - from);
     from = to;
@@ -81,7 +87,11 @@ Parsed Parse(std::string_view data, const std::vector<size_t>& cuts, const Confi
     }
     for (;;) {
       Result r = p.Next();
-      if (r == Result::kNeedMore) break;
+      if (r == Result::kNeedMore) {
+        // Every command a peek saw was complete: Next() had to return it.
+        FUZZ_CHECK(peeked.empty());
+        break;
+      }
       if (r == Result::kError) {
         out.error = p.error();
         FUZZ_CHECK(!out.error.empty());
@@ -89,6 +99,18 @@ Parsed Parse(std::string_view data, const std::vector<size_t>& cuts, const Confi
         return out;
       }
       FUZZ_CHECK(!p.argv().empty());
+      const std::string second = p.argv().size() >= 2 ? std::string(p.argv()[1]) : "";
+      if (!peeked.empty()) {
+        FUZZ_CHECK(peeked.front() == second);
+        peeked.erase(peeked.begin());
+      }
+      std::array<std::string_view, 16> keys;
+      const size_t n = p.PeekSecondArgs(keys);
+      FUZZ_CHECK(n <= keys.size());
+      // A later peek sees at least what the earlier one did (no bytes were consumed).
+      for (size_t i = 0; i < n && i < peeked.size(); ++i) FUZZ_CHECK(peeked[i] == keys[i]);
+      FUZZ_CHECK(n >= std::min(peeked.size(), keys.size() - 1));
+      peeked.assign(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));
       out.commands.emplace_back(p.argv().begin(), p.argv().end());
       out.frames.emplace_back(p.command_start_offset(), p.consumed_offset());
       FUZZ_CHECK(p.command_start_offset() < p.consumed_offset());
