@@ -310,9 +310,8 @@ void Server::BeforeSleep() {
   int64_t now = clock_->NowMs();
   const uint64_t durable =
       aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
-  std::vector<ClientSession*> batch;
-  batch.swap(pending_writes_);
-  for (ClientSession* s : batch) {
+  flushing_.swap(pending_writes_);
+  for (ClientSession* s : flushing_) {
     if (s->ack_barrier() > durable) {
       // Its replies acknowledge writes the disk does not hold yet: they wait.
       pending_writes_.push_back(s);
@@ -322,6 +321,7 @@ void Server::BeforeSleep() {
     s->Flush();
     s->CheckOutputLimits(now);
   }
+  flushing_.clear();  // no pointer outlives the iteration (a session may close next)
 }
 
 void Server::Cron() {

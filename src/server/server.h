@@ -149,6 +149,8 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   std::vector<std::unique_ptr<Refused>> refused_;
   std::vector<std::unique_ptr<Refused>> deferred_free_;
   std::vector<ClientSession*> pending_writes_;
+  // BeforeSleep swaps the two, so both keep their capacity: no allocation per iteration.
+  std::vector<ClientSession*> flushing_;
   std::vector<ClientSession*> paused_;
   std::unordered_set<ClientSession*> monitors_;
   uint64_t next_client_id_ = 1;
