@@ -20,6 +20,7 @@
 #include "net/loop.h"
 #include "persistence/aof.h"
 #include "persistence/aof_loader.h"
+#include "persistence/rewrite_backoff.h"
 #include "resp/request_parser.h"
 #include "server/aof_flusher.h"
 #include "server/config.h"
@@ -171,6 +172,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   // CONFIG SET appendonly yes: when the initial rewrite was last started (retries).
   static constexpr int64_t kInitialRewriteRetryMs = 1000;
   int64_t last_initial_rewrite_try_ms_ = 0;
+  persistence::RewriteBackoff rewrite_backoff_;  // spaces out cron rewrites that keep failing
   std::unique_ptr<persistence::AofLoader> loader_;
   cmd::ClientState loader_client_;
   resp::ReplyWriter discard_writer_;  // replies of replayed commands go nowhere

@@ -133,8 +133,21 @@ void Server::PersistenceCron(int64_t now) {
   if (!aof_) return;
   aof_->PollRewrite();
   const Settings& s = settings();
-  if (aof_->initial_rewrite_pending() && !aof_->rewrite_in_progress() &&
-      now - last_initial_rewrite_try_ms_ >= kInitialRewriteRetryMs) {
+  const bool initial = aof_->initial_rewrite_pending();
+  const bool due = initial ? now - last_initial_rewrite_try_ms_ >= kInitialRewriteRetryMs
+                           : aof_->writer_ready() && aof_flusher_.error().empty() &&
+                                 aof_->ShouldAutoRewrite(s.auto_aof_rewrite_percentage,
+                                                         s.auto_aof_rewrite_min_size);
+  if (!due || aof_->rewrite_in_progress()) return;
+  int64_t wait_ms = 0;
+  if (!rewrite_backoff_.MayStart(now, aof_->rewrite_stats().consecutive_failures, &wait_ms)) {
+    if (wait_ms > 0) {
+      spdlog::warn("Background AOF rewrite has failed {} times in a row; next try in {} minutes",
+                   aof_->rewrite_stats().consecutive_failures, wait_ms / 60000);
+    }
+    return;
+  }
+  if (initial) {
     // The first rewrite after CONFIG SET appendonly yes failed: until one succeeds the
     // data set is not on disk, so keep trying (Redis reschedules it the same way).
     last_initial_rewrite_try_ms_ = now;
@@ -142,13 +155,9 @@ void Server::PersistenceCron(int64_t now) {
     if (!st.ok()) spdlog::warn("Retrying the initial AOF rewrite: {}", st.message());
     return;
   }
-  if (aof_->writer_ready() && aof_flusher_.error().empty() &&
-      aof_->ShouldAutoRewrite(s.auto_aof_rewrite_percentage, s.auto_aof_rewrite_min_size)) {
-    spdlog::info("Starting automatic rewriting of AOF on {}% growth",
-                 s.auto_aof_rewrite_percentage);
-    Status st = aof_->StartBackgroundRewrite(*keyspace_);
-    if (!st.ok()) spdlog::warn("{}", st.message());
-  }
+  spdlog::info("Starting automatic rewriting of AOF on {}% growth", s.auto_aof_rewrite_percentage);
+  Status st = aof_->StartBackgroundRewrite(*keyspace_);
+  if (!st.ok()) spdlog::warn("{}", st.message());
 }
 
 Status Server::BackgroundRewriteAof() {
@@ -201,7 +210,12 @@ void Server::DisableAof() {
 
 std::string Server::PersistenceInfo() {
   std::string o = "# Persistence\r\n";
-  auto f = [&o](const char* k, const std::string& v) { o += k; o += ':'; o += v; o += "\r\n"; };
+  auto f = [&o](const char* k, const std::string& v) {
+    o += k;
+    o += ':';
+    o += v;
+    o += "\r\n";
+  };
   auto n = [&f](const char* k, int64_t v) { f(k, std::to_string(v)); };
   int64_t now = clock_->NowMs();
   const bool loading = loader_ != nullptr;
@@ -217,9 +231,9 @@ std::string Server::PersistenceInfo() {
     std::snprintf(buf, sizeof(buf), "%.2f%%", perc);
     f("loading_loaded_perc", buf);
     double elapsed = static_cast<double>(now - loading_started_ms_) / 1000.0;
-    int64_t eta = p.bytes_done ? static_cast<int64_t>(elapsed * (p.bytes_total - p.bytes_done) /
-                                                      p.bytes_done)
-                               : 1;
+    int64_t eta =
+        p.bytes_done ? static_cast<int64_t>(elapsed * (p.bytes_total - p.bytes_done) / p.bytes_done)
+                     : 1;
     n("loading_eta_seconds", eta);
     n("loading_keys_loaded", static_cast<int64_t>(keyspace_->size()));
   }
