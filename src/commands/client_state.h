@@ -35,7 +35,7 @@ struct ClientState {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
-  std::string addr;   // "127.0.0.1:5000" (CLIENT LIST, SLOWLOG)
+  std::string addr;  // "127.0.0.1:5000" (CLIENT LIST, SLOWLOG)
   std::string laddr;
   bool authenticated = true;
   int resp = 2;
@@ -50,6 +50,7 @@ struct ClientState {
   // MULTI/EXEC
   bool in_multi = false;
   bool multi_error = false;  // a command failed to queue: EXEC answers EXECABORT
+  uint32_t multi_flags = 0;  // the CommandFlags of everything queued (EXEC's checks)
   std::vector<QueuedCommand> queued;
   // WATCH
   std::vector<std::string> watched_keys;
@@ -59,6 +60,14 @@ struct ClientState {
   OutBuffer* socket_output = nullptr;
 
   bool is_internal() const { return kind != ClientKind::kNormal; }
+  // Leaves MULTI state (EXEC, DISCARD, RESET, an aborted EXEC); watches are the
+  // dispatcher's to drop.
+  void ClearTransaction() {
+    in_multi = false;
+    multi_error = false;
+    multi_flags = 0;
+    queued.clear();
+  }
 };
 
 }  // namespace pykv::cmd

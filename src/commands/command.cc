@@ -1,6 +1,5 @@
 #include "commands/command.h"
 
-
 #include "common/numbers.h"
 
 namespace pykv::cmd {

@@ -7,11 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -23,16 +23,16 @@ using Handler = void (*)(CommandContext&);
 
 // Flags, documented once (DESIGN.md "The command table is data").
 enum CommandFlag : uint32_t {
-  kWrite = 1u << 0,      // may change data: refused on read-only replicas and on MISCONF
-  kReadonly = 1u << 1,   // reads data only
-  kAdmin = 1u << 2,      // server administration (CONFIG, SHUTDOWN, DEBUG, ...)
-  kFast = 1u << 3,       // O(1) or O(log N): never shows in SLOWLOG for its complexity
-  kDenyOom = 1u << 4,    // may grow memory: evict first, or -OOM under noeviction
-  kLoadingOk = 1u << 5,  // allowed while the data set is loading
-  kStaleOk = 1u << 6,    // allowed on a replica whose link is down
-  kNoAuth = 1u << 7,     // allowed before AUTH (AUTH, HELLO, QUIT)
-  kPubsubOk = 1u << 8,   // allowed in RESP2 subscriber mode
-  kNoMulti = 1u << 9,    // not allowed inside MULTI (executed at once or refused)
+  kWrite = 1u << 0,         // may change data: refused on read-only replicas and on MISCONF
+  kReadonly = 1u << 1,      // reads data only
+  kAdmin = 1u << 2,         // server administration (CONFIG, SHUTDOWN, DEBUG, ...)
+  kFast = 1u << 3,          // O(1) or O(log N): never shows in SLOWLOG for its complexity
+  kDenyOom = 1u << 4,       // may grow memory: evict first, or -OOM under noeviction
+  kLoadingOk = 1u << 5,     // allowed while the data set is loading
+  kStaleOk = 1u << 6,       // allowed on a replica whose link is down
+  kNoAuth = 1u << 7,        // allowed before AUTH (AUTH, HELLO, QUIT)
+  kPubsubOk = 1u << 8,      // allowed in RESP2 subscriber mode
+  kNoMulti = 1u << 9,       // not allowed inside MULTI (executed at once or refused)
   kNoPropagate = 1u << 10,  // never propagated even if it reports a change
 };
 
@@ -52,8 +52,8 @@ struct CommandStats {
 };
 
 struct Command {
-  std::string name;   // lower case; subcommands are "parent|sub"
-  int arity = 0;      // N: exactly N args (with the name); -N: at least N
+  std::string name;  // lower case; subcommands are "parent|sub"
+  int arity = 0;     // N: exactly N args (with the name); -N: at least N
   uint32_t flags = 0;
   KeySpec keys;
   Handler handler = nullptr;

@@ -27,7 +27,9 @@ void PingCommand(CommandContext& ctx) {
   }
 }
 
-void EchoCommand(CommandContext& ctx) { ctx.reply.Bulk(ctx.args[1]); }
+void EchoCommand(CommandContext& ctx) {
+  ctx.reply.Bulk(ctx.args[1]);
+}
 
 void QuitCommand(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
@@ -43,6 +45,7 @@ bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view 
 }
 
 void AuthCommand(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.args.size(); ++i) ctx.Redact(i);
   if (ctx.args.size() > 3) {
     ctx.reply.Error(err::kSyntax);
     return;
@@ -90,6 +93,8 @@ void HelloCommand(CommandContext& ctx) {
   for (size_t i = next; i < ctx.args.size(); ++i) {
     size_t left = ctx.args.size() - i - 1;
     if (EqualsIgnoreCase(ctx.args[i], "AUTH") && left >= 2) {
+      ctx.Redact(i + 1);
+      ctx.Redact(i + 2);
       if (!CheckPassword(ctx, ctx.args[i + 1], ctx.args[i + 2])) {
         ctx.reply.Error(err::kWrongPass);
         return;
@@ -99,8 +104,7 @@ void HelloCommand(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && left >= 1) {
       setname = ctx.args[++i];
       if (!ValidClientName(setname)) {
-        ctx.reply.Error(
-            "ERR Client names cannot contain spaces, newlines or special characters.");
+        ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
         return;
       }
       has_setname = true;
@@ -153,9 +157,7 @@ void SelectCommand(CommandContext& ctx) {
 
 void ResetCommand(CommandContext& ctx) {
   ClientState& c = ctx.client;
-  c.in_multi = false;
-  c.multi_error = false;
-  c.queued.clear();
+  c.ClearTransaction();
   ctx.dispatcher.UnwatchAll(c);
   if (c.monitor) ctx.server.RemoveMonitor(c);
   c.reply_mode = ReplyMode::kOn;
@@ -170,7 +172,9 @@ void ResetCommand(CommandContext& ctx) {
 
 // ---- CLIENT ----
 
-void ClientIdCommand(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+void ClientIdCommand(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.client.id));
+}
 
 void ClientSetnameCommand(CommandContext& ctx) {
   if (!ValidClientName(ctx.args[2])) {
@@ -278,7 +282,9 @@ void ClientListCommand(CommandContext& ctx) {
   ctx.reply.Verbatim(text);
 }
 
-void ClientInfoCommand(CommandContext& ctx) { ctx.reply.Verbatim(ctx.server.ClientInfo(ctx.client)); }
+void ClientInfoCommand(CommandContext& ctx) {
+  ctx.reply.Verbatim(ctx.server.ClientInfo(ctx.client));
+}
 
 void ClientKillCommand(CommandContext& ctx) {
   ClientFilter f;
@@ -420,33 +426,44 @@ void RegisterConnectionCommands(CommandTable* t) {
                           "Returns the server's liveliness response.", "1.0.0"));
   t->Register(MakeCommand("echo", 2, kConn, {}, EchoCommand, "connection",
                           "Returns the given string.", "1.0.0"));
-  t->Register(MakeCommand("quit", -1, kConn | kNoAuth | kPubsubOk, {}, QuitCommand,
-                          "connection", "Closes the connection.", "1.0.0"));
+  t->Register(MakeCommand("quit", -1, kConn | kNoAuth | kPubsubOk, {}, QuitCommand, "connection",
+                          "Closes the connection.", "1.0.0"));
   t->Register(MakeCommand("auth", -2, kConn | kNoAuth, {}, AuthCommand, "connection",
                           "Authenticates the connection.", "1.0.0", "O(N)"));
   t->Register(MakeCommand("hello", -1, kConn | kNoAuth, {}, HelloCommand, "connection",
                           "Handshakes with the Redis server.", "6.0.0"));
   t->Register(MakeCommand("select", 2, kConn, {}, SelectCommand, "connection",
                           "Changes the selected database.", "1.0.0"));
-  t->Register(MakeCommand("reset", 1, kConn | kNoAuth | kPubsubOk, {}, ResetCommand,
-                          "connection", "Resets the connection.", "6.2.0"));
+  t->Register(MakeCommand("reset", 1, kConn | kNoAuth | kPubsubOk, {}, ResetCommand, "connection",
+                          "Resets the connection.", "6.2.0"));
 
-  Command client = MakeCommand("client", -2, kStaleOk | kLoadingOk, {}, ClientContainerCommand,
-                               "connection", "A container for client connection commands.",
-                               "2.4.0", "Depends on subcommand.");
+  Command client =
+      MakeCommand("client", -2, kStaleOk | kLoadingOk, {}, ClientContainerCommand, "connection",
+                  "A container for client connection commands.", "2.4.0", "Depends on subcommand.");
   client.subcommands = {
-      Sub("client|id", 2, kConn, ClientIdCommand, "Returns the unique client ID of the connection.", "5.0.0"),
+      Sub("client|id", 2, kConn, ClientIdCommand, "Returns the unique client ID of the connection.",
+          "5.0.0"),
       Sub("client|setname", 3, kConn, ClientSetnameCommand, "Sets the connection name.", "2.6.9"),
-      Sub("client|getname", 2, kConn, ClientGetnameCommand, "Returns the name of the connection.", "2.6.9"),
-      Sub("client|setinfo", 4, kConn, ClientSetinfoCommand, "Sets information specific to the client or connection.", "7.2.0"),
-      Sub("client|list", -2, kAdmin | kLoadingOk | kStaleOk, ClientListCommand, "Lists open connections.", "2.4.0"),
-      Sub("client|info", 2, kConn, ClientInfoCommand, "Returns information about the connection.", "6.2.0"),
-      Sub("client|kill", -3, kAdmin | kLoadingOk | kStaleOk, ClientKillCommand, "Terminates open connections.", "2.4.0"),
-      Sub("client|reply", 3, kConn, ClientReplyCommand, "Instructs the server whether to reply to commands.", "3.2.0"),
-      Sub("client|pause", -3, kAdmin | kConn, ClientPauseCommand, "Suspends commands processing.", "3.0.0"),
-      Sub("client|unpause", 2, kAdmin | kConn, ClientUnpauseCommand, "Resumes processing commands from paused clients.", "6.2.0"),
-      Sub("client|no-evict", 3, kAdmin | kConn, ClientNoEvictCommand, "Sets the client eviction mode of the connection.", "7.0.0"),
-      Sub("client|help", 2, kConn, ClientHelpCommand, "Returns helpful text about the different subcommands.", "5.0.0"),
+      Sub("client|getname", 2, kConn, ClientGetnameCommand, "Returns the name of the connection.",
+          "2.6.9"),
+      Sub("client|setinfo", 4, kConn, ClientSetinfoCommand,
+          "Sets information specific to the client or connection.", "7.2.0"),
+      Sub("client|list", -2, kAdmin | kLoadingOk | kStaleOk, ClientListCommand,
+          "Lists open connections.", "2.4.0"),
+      Sub("client|info", 2, kConn, ClientInfoCommand, "Returns information about the connection.",
+          "6.2.0"),
+      Sub("client|kill", -3, kAdmin | kLoadingOk | kStaleOk, ClientKillCommand,
+          "Terminates open connections.", "2.4.0"),
+      Sub("client|reply", 3, kConn, ClientReplyCommand,
+          "Instructs the server whether to reply to commands.", "3.2.0"),
+      Sub("client|pause", -3, kAdmin | kConn, ClientPauseCommand, "Suspends commands processing.",
+          "3.0.0"),
+      Sub("client|unpause", 2, kAdmin | kConn, ClientUnpauseCommand,
+          "Resumes processing commands from paused clients.", "6.2.0"),
+      Sub("client|no-evict", 3, kAdmin | kConn, ClientNoEvictCommand,
+          "Sets the client eviction mode of the connection.", "7.0.0"),
+      Sub("client|help", 2, kConn, ClientHelpCommand,
+          "Returns helpful text about the different subcommands.", "5.0.0"),
   };
   t->Register(std::move(client));
 }

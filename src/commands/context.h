@@ -23,9 +23,9 @@ class Dispatcher;
 
 class CommandContext {
  public:
-  CommandContext(Args args, const Command& command, ClientState& client,
-                 resp::ReplyWriter& reply, store::Keyspace& keyspace, ServerContext& server,
-                 Dispatcher& dispatcher, int64_t now_ms)
+  CommandContext(Args args, const Command& command, ClientState& client, resp::ReplyWriter& reply,
+                 store::Keyspace& keyspace, ServerContext& server, Dispatcher& dispatcher,
+                 int64_t now_ms)
       : args(args),
         command(command),
         client(client),
@@ -59,13 +59,23 @@ class CommandContext {
     PropagateAs(std::vector<std::string>(argv.begin(), argv.end()));
   }
 
+  // Argument i is a secret (a password): SLOWLOG and MONITOR show "(redacted)" instead,
+  // as Redis's redactClientCommandArgument does.
+  void Redact(size_t i) { redacted_.push_back(i); }
+  const std::vector<size_t>& redacted() const { return redacted_; }
+  // Running as part of EXEC (MONITOR refuses: its replies cannot go inside EXEC's).
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool on) { in_exec_ = on; }
+
   uint64_t dirty() const { return dirty_; }
   const std::vector<std::vector<std::string>>& rewrites() const { return rewrites_; }
 
  private:
   int64_t now_ms_;
   uint64_t dirty_ = 0;
+  bool in_exec_ = false;
   std::vector<std::vector<std::string>> rewrites_;
+  std::vector<size_t> redacted_;
 };
 
 }  // namespace pykv::cmd

@@ -16,13 +16,6 @@ bool RunsInsideMulti(const Command& c) {
          c.name == "quit" || c.name == "reset";
 }
 
-// The error code of a reply ("ERR", "WRONGTYPE", ...) for INFO errorstats.
-std::string_view ErrorCode(std::string_view message) {
-  if (!message.empty() && message[0] == '-') message.remove_prefix(1);
-  size_t space = message.find(' ');
-  return message.substr(0, space);
-}
-
 }  // namespace
 
 Dispatcher::Dispatcher(store::Keyspace* keyspace, ServerContext* server, MutationSink* sink,
@@ -32,7 +25,9 @@ Dispatcher::Dispatcher(store::Keyspace* keyspace, ServerContext* server, Mutatio
   keyspace_->set_listener(this);
 }
 
-Dispatcher::~Dispatcher() { keyspace_->set_listener(nullptr); }
+Dispatcher::~Dispatcher() {
+  keyspace_->set_listener(nullptr);
+}
 
 void Dispatcher::ResetStats() {
   stats_ = DispatcherStats{};
@@ -43,16 +38,13 @@ void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Co
                         std::string_view error) {
   ++stats_.rejected_calls;
   if (cmd != nullptr) ++cmd->stats.rejected_calls;
-  CountError(error);
   if (cmd != nullptr && cmd->name == "exec") {
     // EXEC itself refused (e.g. "EXEC x") ends any transaction and its watches and says so,
     // in or out of MULTI, as Redis's rejectCommand/execCommandAbort do.
     std::string_view reason = error;
     if (!reason.empty() && reason[0] == '-') reason.remove_prefix(1);
     if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
-    client.queued.clear();
-    client.in_multi = false;
-    client.multi_error = false;
+    client.ClearTransaction();
     UnwatchAll(client);
     writer.Error("EXECABORT Transaction discarded because of: " + std::string(reason));
     return;
@@ -62,122 +54,183 @@ void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Co
   writer.Error(error);
 }
 
-void Dispatcher::CountError(std::string_view message) {
-  ++stats_.error_codes[std::string(ErrorCode(message))];
-}
-
-void Dispatcher::Execute(ClientState& client, resp::ReplyWriter& writer, Args argv) {
-  if (argv.empty()) return;
+Dispatcher::Outcome Dispatcher::Execute(ClientState& client, resp::ReplyWriter& writer, Args argv) {
+  if (argv.empty()) return Outcome::kDone;
   CommandClock::Scope frozen(clock_);
-  CheckAndRun(client, writer, argv, /*in_exec=*/false);
+  writer.set_error_stats(&stats_.errors);
+  Outcome o = CheckAndRun(client, writer, argv, /*in_exec=*/false);
+  writer.set_error_stats(nullptr);
+  return o;
 }
 
-bool Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv,
-                             bool in_exec) {
+Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer,
+                                            Args argv, bool in_exec) {
   const Command* cmd = table_.Find(argv[0]);
   if (cmd == nullptr) {
     Reject(client, writer, nullptr, err::UnknownCommand(argv[0], argv));
-    return false;
+    return Outcome::kDone;
   }
   if (!cmd->ArityOk(argv.size())) {
     Reject(client, writer, cmd, err::WrongArgs(cmd->name));
-    return false;
+    return Outcome::kDone;
   }
   if (!cmd->subcommands.empty() && argv.size() >= 2) {
     const Command* sub = cmd->FindSubcommand(argv[1]);
     if (sub == nullptr) {
       Reject(client, writer, cmd, err::UnknownSubcommand(argv[1], cmd->name));
-      return false;
+      return Outcome::kDone;
     }
     if (!sub->ArityOk(argv.size())) {
       Reject(client, writer, sub, err::WrongArgs(sub->name));
-      return false;
+      return Outcome::kDone;
     }
     cmd = sub;
   }
-  const bool internal = client.is_internal();
-  if (!client.authenticated && !cmd->has(kNoAuth)) {
-    Reject(client, writer, cmd, err::kNoAuth);
+  // Inside EXEC the checks below were made when each command was queued and, for the
+  // transaction as a whole, when EXEC itself arrived; Redis runs them the same way.
+  if (!in_exec) {
+    std::string_view refusal;
+    std::string misconf;
+    if (!Admit(client, *cmd, &refusal, &misconf)) {
+      Reject(client, writer, cmd, misconf.empty() ? refusal : misconf);
+      return Outcome::kDone;
+    }
+    if (pause_ != PauseMode::kNone && !client.is_internal() &&
+        (pause_ == PauseMode::kAll || WritesData(client, *cmd))) {
+      return Outcome::kPostponed;
+    }
+    if (client.in_multi && !RunsInsideMulti(*cmd)) {
+      // After a refused command the transaction is doomed: nothing more is kept.
+      if (!client.multi_error) {
+        client.queued.push_back({cmd, std::vector<std::string>(argv.begin(), argv.end())});
+        client.multi_flags |= cmd->flags;
+      }
+      writer.Simple("QUEUED");
+      return Outcome::kDone;
+    }
+  }
+  Run(client, writer, argv, *cmd, in_exec);
+  return Outcome::kDone;
+}
+
+bool Dispatcher::WritesData(const ClientState& client, const Command& cmd) const {
+  return cmd.has(kWrite) || (cmd.name == "exec" && (client.multi_flags & kWrite) != 0);
+}
+
+bool Dispatcher::Admit(const ClientState& client, const Command& cmd, std::string_view* refusal,
+                       std::string* misconf) {
+  // In the order of Redis's processCommand, so a command refused for several reasons
+  // gets the same error as there.
+  if (!client.authenticated && !cmd.has(kNoAuth)) {
+    *refusal = err::kNoAuth;
     return false;
   }
-  if (client.in_multi && !in_exec && !RunsInsideMulti(*cmd)) {
-    if (cmd->has(kNoMulti)) {
-      Reject(client, writer, cmd, "ERR Command not allowed inside a transaction");
+  if (client.in_multi && cmd.has(kNoMulti)) {
+    *refusal = "ERR Command not allowed inside a transaction";
+    return false;
+  }
+  if (client.is_internal()) {
+    if (loading_ && !cmd.has(kLoadingOk) && client.kind != ClientKind::kAofLoader) {
+      *refusal = err::kLoading;
       return false;
     }
-    client.queued.push_back({cmd, std::vector<std::string>(argv.begin(), argv.end())});
-    writer.Simple("QUEUED");
     return true;
   }
-  if (loading_ && !cmd->has(kLoadingOk) && client.kind != ClientKind::kAofLoader) {
-    Reject(client, writer, cmd, err::kLoading);
+  const bool is_exec = cmd.name == "exec";
+  const bool writes = WritesData(client, cmd);
+  // Queueing inside MULTI takes memory too, so over the limit only the commands that end
+  // a transaction get through; EXEC is refused when what it would run needs memory.
+  const bool adds_data = cmd.has(kDenyOom) || (is_exec && (client.multi_flags & kDenyOom) != 0);
+  const bool queues = client.in_multi && !RunsInsideMulti(cmd);
+  if ((adds_data || queues) && OutOfMemory(adds_data)) {
+    *refusal = err::kOom;
     return false;
   }
-  if (cmd->has(kWrite) && !internal) {
-    if (server_->IsReadonlyReplica()) {
-      Reject(client, writer, cmd, err::kReadonly);
-      return false;
-    }
+  // Redis answers PING with the disk error too, so health checks see a primary that can
+  // no longer persist.
+  if (writes || cmd.name == "ping") {
     const std::string& aof_error = server_->PersistenceError();
     if (!aof_error.empty()) {
-      Reject(client, writer, cmd,
-             "MISCONF Errors writing to the AOF file: " + aof_error);
+      *misconf = "MISCONF Errors writing to the AOF file: " + aof_error;
       return false;
     }
   }
-  if (cmd->has(kDenyOom) && !internal) {
-    const store::KeyspaceLimits& lim = keyspace_->limits();
+  if (writes && server_->IsReadonlyReplica()) {
+    *refusal = err::kReadonly;
+    return false;
+  }
+  if (loading_ && !cmd.has(kLoadingOk)) {
+    *refusal = err::kLoading;
+    return false;
+  }
+  return true;
+}
+
+bool Dispatcher::OutOfMemory(bool may_add_keys) {
+  const store::KeyspaceLimits& lim = keyspace_->limits();
+  if (may_add_keys && lim.maxkeys != 0 && keyspace_->size() >= lim.maxkeys) {
     // At the key cap a new key needs a victim: none under noeviction, and none under a
     // volatile policy when no key has a TTL.
     const bool volatile_policy = lim.policy == store::EvictionPolicy::kVolatileLru ||
                                  lim.policy == store::EvictionPolicy::kVolatileRandom ||
                                  lim.policy == store::EvictionPolicy::kVolatileTtl;
-    bool at_key_cap =
-        lim.maxkeys != 0 && keyspace_->size() >= lim.maxkeys &&
-        (lim.policy == store::EvictionPolicy::kNoEviction ||
-         (volatile_policy && keyspace_->volatile_size() == 0));
-    if (at_key_cap || (keyspace_->OverLimits() && !keyspace_->EvictToLimits())) {
-      Reject(client, writer, cmd, err::kOom);
-      return false;
+    if (lim.policy == store::EvictionPolicy::kNoEviction ||
+        (volatile_policy && keyspace_->volatile_size() == 0)) {
+      return true;
     }
   }
+  return keyspace_->OverLimits() && !keyspace_->EvictToLimits();
+}
 
-  if (!internal) client.last_command = cmd->name;
+void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd,
+                     bool in_exec) {
+  const bool internal = client.is_internal();
+  if (!internal) client.last_command = cmd.name;
   const uint64_t errors_before = writer.error_count();
   // Outside EXEC the frozen command time is the start: one clock read less per command.
   const int64_t start_us = in_exec ? clock_->LiveUs() : clock_->NowUs();
   const int64_t now_ms = clock_->NowMs();
-  CommandContext ctx(argv, *cmd, client, writer, *keyspace_, *server_, *this, now_ms);
-  cmd->handler(ctx);
+  CommandContext ctx(argv, cmd, client, writer, *keyspace_, *server_, *this, now_ms);
+  ctx.set_in_exec(in_exec);
+  cmd.handler(ctx);
   // Replayed AOF commands are counted but not timed: a clock read per command is a
   // tenth of the replay's cost, and the durations say nothing about serving clients.
-  const int64_t duration_us = client.kind == ClientKind::kAofLoader
-                                  ? 0
-                                  : std::max<int64_t>(0, clock_->LiveUs() - start_us);
+  const int64_t duration_us =
+      client.kind == ClientKind::kAofLoader ? 0 : std::max<int64_t>(0, clock_->LiveUs() - start_us);
 
   ++stats_.total_commands;
-  ++cmd->stats.calls;
-  cmd->stats.usec += static_cast<uint64_t>(duration_us);
-  if (writer.error_count() != errors_before) {
-    ++cmd->stats.failed_calls;
+  ++cmd.stats.calls;
+  cmd.stats.usec += static_cast<uint64_t>(duration_us);
+  // EXEC's own reply holds its commands' errors, already counted against them.
+  if (writer.error_count() != errors_before && cmd.name != "exec") {
+    ++cmd.stats.failed_calls;
     ++stats_.failed_calls;
   }
   if (!internal) {
+    // Secrets a handler marked (AUTH's password, ...) never reach SLOWLOG or MONITOR.
+    Args shown = argv;
+    std::vector<std::string_view> redacted;
+    if (!ctx.redacted().empty()) {
+      redacted.assign(argv.begin(), argv.end());
+      for (size_t i : ctx.redacted()) {
+        if (i < redacted.size()) redacted[i] = "(redacted)";
+      }
+      shown = redacted;
+    }
     const int64_t unix_seconds = now_ms / 1000;
-    slowlog_.Maybe(argv, duration_us, unix_seconds, client.addr, client.name);
+    slowlog_.Maybe(shown, duration_us, unix_seconds, client.addr, client.name);
     if (latency_.threshold_ms() != 0) {
-      latency_.Add(cmd->has(kFast) ? "fast-command" : "command",
+      latency_.Add(cmd.has(kFast) ? "fast-command" : "command",
                    static_cast<uint64_t>(duration_us / 1000), unix_seconds);
     }
-    if (server_->HasMonitors() && !cmd->has(kAdmin)) server_->FeedMonitors(client, argv);
+    if (server_->HasMonitors() && !cmd.has(kAdmin)) server_->FeedMonitors(client, shown);
   }
   if (ctx.dirty() > 0) {
     stats_.dirty += ctx.dirty();
-    if (!cmd->has(kNoPropagate) && client.kind != ClientKind::kAofLoader) {
+    if (!cmd.has(kNoPropagate) && client.kind != ClientKind::kAofLoader) {
       PropagateCall(argv, ctx.rewrites());
     }
   }
-  return true;
 }
 
 void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites) {
@@ -199,7 +252,9 @@ void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::str
   }
 }
 
-void Dispatcher::Propagate(Args argv) { PropagateCall(argv, {}); }
+void Dispatcher::Propagate(Args argv) {
+  PropagateCall(argv, {});
+}
 
 void Dispatcher::EmitDel(std::string_view key) {
   // Removals decided by the keyspace go out at once, ahead of the command that noticed
@@ -258,13 +313,13 @@ void Dispatcher::UnwatchAll(ClientState& client) {
   if (watched_.empty()) keyspace_->set_track_modifications(false);
 }
 
-void Dispatcher::OnClientClosed(ClientState& client) { UnwatchAll(client); }
+void Dispatcher::OnClientClosed(ClientState& client) {
+  UnwatchAll(client);
+}
 
 void Dispatcher::ExecTransaction(ClientState& client, resp::ReplyWriter& writer) {
   std::vector<QueuedCommand> queued = std::move(client.queued);
-  client.queued.clear();
-  client.in_multi = false;
-  client.multi_error = false;
+  client.ClearTransaction();
   UnwatchAll(client);
 
   writer.ArrayHeader(queued.size());

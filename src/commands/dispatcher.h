@@ -29,10 +29,10 @@ void RegisterAllCommands(CommandTable* table);
 
 struct DispatcherStats {
   uint64_t total_commands = 0;
-  uint64_t dirty = 0;            // changes since start (or the last save)
+  uint64_t dirty = 0;  // changes since start (or the last save)
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
-  std::unordered_map<std::string, uint64_t> error_codes;  // INFO errorstats
+  resp::ErrorStats errors;  // INFO errorstats: every error reply, by code
 };
 
 class Dispatcher final : public store::KeyspaceListener {
@@ -42,8 +42,17 @@ class Dispatcher final : public store::KeyspaceListener {
              CommandClock* clock);
   ~Dispatcher() override;
 
+  enum class Outcome {
+    kDone,       // run, queued or refused: its reply (if any) is in writer
+    kPostponed,  // CLIENT PAUSE holds it: nothing happened; run it again when the pause ends
+  };
   // Runs one command for client; the reply goes to writer (which may discard).
-  void Execute(ClientState& client, resp::ReplyWriter& writer, Args argv);
+  [[nodiscard]] Outcome Execute(ClientState& client, resp::ReplyWriter& writer, Args argv);
+
+  // CLIENT PAUSE: which commands of normal clients are postponed. As in Redis, a command
+  // is held only once it passed every check, so a bad one is answered at once.
+  enum class PauseMode { kNone, kWrite, kAll };
+  void set_pause(PauseMode mode) { pause_ = mode; }
 
   const CommandTable& table() const { return table_; }
   SlowLog& slowlog() { return slowlog_; }
@@ -75,12 +84,21 @@ class Dispatcher final : public store::KeyspaceListener {
   void OnFlush() override;
 
  private:
-  bool CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv, bool in_exec);
+  Outcome CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv, bool in_exec);
+  // The state and memory checks a command passes before it runs or is queued; on refusal
+  // sets the error (misconf when it has to be built).
+  bool Admit(const ClientState& client, const Command& cmd, std::string_view* refusal,
+             std::string* misconf);
+  // Would running cmd (or EXEC of what client queued) change data?
+  bool WritesData(const ClientState& client, const Command& cmd) const;
+  // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim.
+  bool OutOfMemory(bool may_add_keys);
+  void Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd,
+           bool in_exec);
   void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
               std::string_view error);
   void PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites);
   void EmitDel(std::string_view key);
-  void CountError(std::string_view message);
 
   store::Keyspace* keyspace_;
   ServerContext* server_;
@@ -91,6 +109,7 @@ class Dispatcher final : public store::KeyspaceListener {
   LatencyMonitor latency_;
   DispatcherStats stats_;
   bool loading_ = false;
+  PauseMode pause_ = PauseMode::kNone;
 
   // EXEC collects what its commands propagate, then wraps it in MULTI ... EXEC.
   bool in_exec_ = false;

@@ -18,8 +18,7 @@ inline constexpr std::string_view kNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
-inline constexpr std::string_view kOom =
-    "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kLoading = "LOADING PyKV is loading the dataset in memory";
 inline constexpr std::string_view kReadonly =
     "READONLY You can't write against a read only replica.";
@@ -27,7 +26,7 @@ inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
 inline constexpr std::string_view kStringTooLong =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
-std::string WrongArgs(std::string_view command_name);      // wrong number of arguments
+std::string WrongArgs(std::string_view command_name);  // wrong number of arguments
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args);
 std::string UnknownSubcommand(std::string_view sub, std::string_view parent);
 std::string InvalidExpire(std::string_view command_name);

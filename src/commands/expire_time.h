@@ -11,8 +11,7 @@ namespace pykv::cmd {
 enum class TtlUnit { kSeconds, kMilliseconds };
 
 // value in unit, relative to now_ms when relative; false when the result overflows.
-inline bool ToAbsoluteMs(int64_t value, TtlUnit unit, bool relative, int64_t now_ms,
-                         int64_t* out) {
+inline bool ToAbsoluteMs(int64_t value, TtlUnit unit, bool relative, int64_t now_ms, int64_t* out) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   int64_t ms = value;

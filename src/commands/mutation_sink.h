@@ -19,9 +19,7 @@ class MutationSink {
 // Keeps every propagated command (tests, and the "record" mode of issue 2).
 class RecordingSink final : public MutationSink {
  public:
-  void Propagate(Args argv) override {
-    commands.emplace_back(argv.begin(), argv.end());
-  }
+  void Propagate(Args argv) override { commands.emplace_back(argv.begin(), argv.end()); }
   std::vector<std::vector<std::string>> commands;
 };
 

@@ -56,6 +56,7 @@ void ConfigSetCommand(CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
     pairs.emplace_back(ToLower(ctx.args[i]), std::string(ctx.args[i + 1]));
+    if (ctx.server.ConfigIsSensitive(pairs.back().first)) ctx.Redact(i + 1);
   }
   Status s = ctx.server.ConfigSet(pairs);
   if (!s.ok()) {
@@ -80,17 +81,12 @@ void ConfigResetstatCommand(CommandContext& ctx) {
 }
 
 void ConfigHelpCommand(CommandContext& ctx) {
-  ReplyHelp(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "GET <pattern>",
-                  "    Return parameters matching the glob-like <pattern> and their values.",
-                  "SET <directive> <value>",
-                  "    Set the configuration <directive> to <value>.",
-                  "RESETSTAT",
-                  "    Reset statistics reported by the INFO command.",
-                  "REWRITE",
-                  "    Rewrite the configuration file.",
-                  "HELP",
-                  "    Print this help."});
+  ReplyHelp(ctx,
+            {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>",
+             "    Return parameters matching the glob-like <pattern> and their values.",
+             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+             "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
+             "    Rewrite the configuration file.", "HELP", "    Print this help."});
 }
 
 // ---- misc ----
@@ -104,7 +100,9 @@ void TimeCommand(CommandContext& ctx) {
   ctx.reply.Bulk(Int64ToString(us % 1000000));
 }
 
-void LastsaveCommand(CommandContext& ctx) { ctx.reply.Integer(ctx.server.LastSaveTime()); }
+void LastsaveCommand(CommandContext& ctx) {
+  ctx.reply.Integer(ctx.server.LastSaveTime());
+}
 
 void ShutdownCommand(CommandContext& ctx) {
   bool nosave = false, save = false, now = false, force = false, abort = false;
@@ -171,6 +169,11 @@ void SaveCommand(CommandContext& ctx) {
 }
 
 void MonitorCommand(CommandContext& ctx) {
+  if (ctx.in_exec()) {
+    // EXEC owes one reply per command; a stream of MONITOR lines cannot be one.
+    ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
   if (ctx.client.monitor) return;
   ctx.server.AddMonitor(ctx.client);
   ctx.reply.Ok();
@@ -211,18 +214,13 @@ void SlowlogResetCommand(CommandContext& ctx) {
 }
 
 void SlowlogHelpCommand(CommandContext& ctx) {
-  ReplyHelp(ctx, {"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "GET [<count>]",
-                  "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-                  "    Entries are made of:",
-                  "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-                  "    client name",
-                  "LEN",
-                  "    Return the length of the slowlog.",
-                  "RESET",
-                  "    Reset the slowlog.",
-                  "HELP",
-                  "    Print this help."});
+  ReplyHelp(ctx,
+            {"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+             "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
+             "    Reset the slowlog.", "HELP", "    Print this help."});
 }
 
 // ---- LATENCY ----
@@ -271,8 +269,8 @@ void LatencyDoctorCommand(CommandContext& ctx) {
   } else {
     text = "Latency spikes observed (threshold " + std::to_string(lm.threshold_ms()) + " ms):\n";
     for (const auto& [name, e] : lm.events()) {
-      text += "- " + name + ": " + std::to_string(e.samples.size()) +
-              " latency spikes, worst " + std::to_string(e.max_ms) + " ms.\n";
+      text += "- " + name + ": " + std::to_string(e.samples.size()) + " latency spikes, worst " +
+              std::to_string(e.max_ms) + " ms.\n";
     }
     text +=
         "Check SLOWLOG GET for the slow commands, and avoid O(N) commands such as KEYS on "
@@ -282,18 +280,13 @@ void LatencyDoctorCommand(CommandContext& ctx) {
 }
 
 void LatencyHelpCommand(CommandContext& ctx) {
-  ReplyHelp(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "DOCTOR",
-                  "    Return a human readable latency analysis report.",
-                  "HISTORY <event>",
-                  "    Return time-latency samples for the <event> class.",
-                  "LATEST",
-                  "    Return the latest latency samples for all events.",
-                  "RESET [<event> ...]",
-                  "    Reset latency data of one or more <event> classes.",
-                  "    (default: reset all data for all event classes)",
-                  "HELP",
-                  "    Print this help."});
+  ReplyHelp(
+      ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR",
+            "    Return a human readable latency analysis report.", "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.", "LATEST",
+            "    Return the latest latency samples for all events.", "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)", "HELP", "    Print this help."});
 }
 
 // ---- MEMORY ----
@@ -339,20 +332,18 @@ void MemoryStatsCommand(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(ctx.keyspace.bytes()));
 }
 
-void MemoryPurgeCommand(CommandContext& ctx) { ctx.reply.Ok(); }
+void MemoryPurgeCommand(CommandContext& ctx) {
+  ctx.reply.Ok();
+}
 
 void MemoryHelpCommand(CommandContext& ctx) {
-  ReplyHelp(ctx, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "DOCTOR",
-                  "    Return memory problems reports.",
-                  "PURGE",
-                  "    Attempt to purge dirty pages for reclamation by the allocator.",
-                  "STATS",
+  ReplyHelp(ctx, {"MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR",
+                  "    Return memory problems reports.", "PURGE",
+                  "    Attempt to purge dirty pages for reclamation by the allocator.", "STATS",
                   "    Return information about the memory usage of the server.",
                   "USAGE <key> [SAMPLES <count>]",
                   "    Return memory in bytes used by <key> and its value. Nested values are",
-                  "    sampled up to <count> times (default: 5, 0 means sample all).",
-                  "HELP",
+                  "    sampled up to <count> times (default: 5, 0 means sample all).", "HELP",
                   "    Print this help."});
 }
 
@@ -389,8 +380,8 @@ struct Digest {
   std::string Hex() const {
     if (empty) return std::string(40, '0');
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "%016" PRIx64 "%016" PRIx64 "%08" PRIx64, lanes[0],
-                  lanes[1], lanes[2] >> 32);
+    std::snprintf(buf, sizeof(buf), "%016" PRIx64 "%016" PRIx64 "%08" PRIx64, lanes[0], lanes[1],
+                  lanes[2] >> 32);
     return buf;
   }
 };
@@ -438,8 +429,7 @@ void DebugCommand(CommandContext& ctx) {
                   "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                   "lru_seconds_idle:%" PRIu64,
                   static_cast<const void*>(e), StringEncodingName(*e), e->value().size(),
-                  e->lru_seconds(),
-                  ctx.keyspace.IdleSeconds(e));
+                  e->lru_seconds(), ctx.keyspace.IdleSeconds(e));
     ctx.reply.Simple(buf);
   } else if (sub == "protocol" && argc == 3) {
     std::string type = ToLower(ctx.args[2]);
@@ -503,36 +493,39 @@ void DebugCommand(CommandContext& ctx) {
     }
     ctx.reply.Ok();
   } else if (sub == "help") {
-    ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "DIGEST",
-                    "    Output a hex signature representing the current DB content.",
-                    "DIGEST-VALUE <key> [<key> ...]",
-                    "    Output a hex signature of the values of all the specified keys.",
-                    "LOADAOF",
-                    "    Flush the AOF buffers on disk and reload the AOF in memory.",
-                    "OBJECT <key>",
-                    "    Show low level info about the key and associated value.",
-                    "PROTOCOL <type>",
-                    "    Reply with a test value of the specified type. <type> can be: string,",
-                    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
-                    "    true, false.",
-                    "RELOAD",
-                    "    Rewrite the AOF (new base snapshot), empty the data set and load it back.",
-                    "SET-ACTIVE-EXPIRE <0|1>",
-                    "    Setting it to 0 disables expiring keys in background when they are not",
-                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-                    "    default.",
-                    "SLEEP <seconds>",
-                    "    Stop the server for <seconds>. Decimals allowed.",
-                    "HELP",
-                    "    Print this help."});
+    ReplyHelp(ctx,
+              {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+               "DIGEST",
+               "    Output a hex signature representing the current DB content.",
+               "DIGEST-VALUE <key> [<key> ...]",
+               "    Output a hex signature of the values of all the specified keys.",
+               "LOADAOF",
+               "    Flush the AOF buffers on disk and reload the AOF in memory.",
+               "OBJECT <key>",
+               "    Show low level info about the key and associated value.",
+               "PROTOCOL <type>",
+               "    Reply with a test value of the specified type. <type> can be: string,",
+               "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+               "    true, false.",
+               "RELOAD",
+               "    Rewrite the AOF (new base snapshot), empty the data set and load it back.",
+               "SET-ACTIVE-EXPIRE <0|1>",
+               "    Setting it to 0 disables expiring keys in background when they are not",
+               "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+               "    default.",
+               "SLEEP <seconds>",
+               "    Stop the server for <seconds>. Decimals allowed.",
+               "HELP",
+               "    Print this help."});
   } else {
     ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
                     std::string(ctx.args[1]) + "'. Try DEBUG HELP.");
   }
 }
 
-void ContainerCommand(CommandContext& ctx) { ctx.reply.Error(err::WrongArgs(ctx.command.name)); }
+void ContainerCommand(CommandContext& ctx) {
+  ctx.reply.Error(err::WrongArgs(ctx.command.name));
+}
 
 Command Sub(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
             const char* since) {
@@ -552,52 +545,67 @@ Command Container(const char* name, const char* summary, const char* since,
 void RegisterServerCommands(CommandTable* t) {
   constexpr uint32_t kAdm = kAdmin | kLoadingOk | kStaleOk;
   t->Register(MakeCommand("info", -1, kLoadingOk | kStaleOk, {}, InfoCommand, "server",
-                          "Returns information and statistics about the server.", "1.0.0",
-                          "O(1)"));
-  t->Register(Container(
-      "config", "A container for server configuration commands.", "2.0.0",
-      {Sub("config|get", -3, kAdm, ConfigGetCommand, "Returns the effective values of configuration parameters.", "2.0.0"),
-       Sub("config|set", -4, kAdm, ConfigSetCommand, "Sets configuration parameters in-flight.", "2.0.0"),
-       Sub("config|rewrite", 2, kAdm, ConfigRewriteCommand, "Persists the effective configuration to file.", "2.8.0"),
-       Sub("config|resetstat", 2, kAdm, ConfigResetstatCommand, "Resets the server's statistics.", "2.0.0"),
-       Sub("config|help", 2, kLoadingOk | kStaleOk, ConfigHelpCommand, "Returns helpful text about the different subcommands.", "5.0.0")}));
+                          "Returns information and statistics about the server.", "1.0.0", "O(1)"));
+  t->Register(Container("config", "A container for server configuration commands.", "2.0.0",
+                        {Sub("config|get", -3, kAdm, ConfigGetCommand,
+                             "Returns the effective values of configuration parameters.", "2.0.0"),
+                         Sub("config|set", -4, kAdm, ConfigSetCommand,
+                             "Sets configuration parameters in-flight.", "2.0.0"),
+                         Sub("config|rewrite", 2, kAdm, ConfigRewriteCommand,
+                             "Persists the effective configuration to file.", "2.8.0"),
+                         Sub("config|resetstat", 2, kAdm, ConfigResetstatCommand,
+                             "Resets the server's statistics.", "2.0.0"),
+                         Sub("config|help", 2, kLoadingOk | kStaleOk, ConfigHelpCommand,
+                             "Returns helpful text about the different subcommands.", "5.0.0")}));
   t->Register(MakeCommand("time", 1, kFast | kLoadingOk | kStaleOk, {}, TimeCommand, "server",
                           "Returns the server time.", "2.6.0"));
-  t->Register(MakeCommand("lastsave", 1, kFast | kLoadingOk | kStaleOk, {}, LastsaveCommand,
-                          "server", "Returns the Unix timestamp of the last successful save to disk.",
-                          "1.0.0"));
+  t->Register(
+      MakeCommand("lastsave", 1, kFast | kLoadingOk | kStaleOk, {}, LastsaveCommand, "server",
+                  "Returns the Unix timestamp of the last successful save to disk.", "1.0.0"));
   t->Register(MakeCommand("shutdown", -1, kAdm | kNoMulti, {}, ShutdownCommand, "server",
                           "Synchronously saves the database(s) to disk and shuts down the server.",
                           "1.0.0", "O(N)"));
-  t->Register(MakeCommand("bgrewriteaof", 1, kAdm | kNoMulti, {}, BgrewriteaofCommand, "server",
+  t->Register(MakeCommand("bgrewriteaof", 1, kAdm, {}, BgrewriteaofCommand, "server",
                           "Asynchronously rewrites the append-only file to disk.", "1.0.0"));
-  t->Register(MakeCommand("bgsave", -1, kAdm | kNoMulti, {}, BgsaveCommand, "server",
+  t->Register(MakeCommand("bgsave", -1, kAdm, {}, BgsaveCommand, "server",
                           "Asynchronously saves the database(s) to disk.", "1.0.0"));
   t->Register(MakeCommand("save", 1, kAdm | kNoMulti, {}, SaveCommand, "server",
                           "Synchronously saves the database(s) to disk.", "1.0.0", "O(N)"));
-  t->Register(MakeCommand("monitor", 1, kAdm | kNoMulti, {}, MonitorCommand, "server",
+  t->Register(MakeCommand("monitor", 1, kAdm, {}, MonitorCommand, "server",
                           "Listens for all requests received by the server in real-time.",
                           "1.0.0"));
   t->Register(Container(
       "slowlog", "A container for slow log commands.", "2.2.12",
       {Sub("slowlog|get", -2, kAdm, SlowlogGetCommand, "Returns the slow log's entries.", "2.2.12"),
-       Sub("slowlog|len", 2, kAdm, SlowlogLenCommand, "Returns the number of entries in the slow log.", "2.2.12"),
-       Sub("slowlog|reset", 2, kAdm, SlowlogResetCommand, "Clears all entries from the slow log.", "2.2.12"),
-       Sub("slowlog|help", 2, kLoadingOk | kStaleOk, SlowlogHelpCommand, "Show helpful text about the different subcommands", "6.2.0")}));
-  t->Register(Container(
-      "latency", "A container for latency diagnostics commands.", "2.8.13",
-      {Sub("latency|latest", 2, kAdm, LatencyLatestCommand, "Returns the latest latency samples for all events.", "2.8.13"),
-       Sub("latency|history", 3, kAdm, LatencyHistoryCommand, "Returns timestamp-latency samples for an event.", "2.8.13"),
-       Sub("latency|reset", -2, kAdm, LatencyResetCommand, "Resets the latency data for one or more events.", "2.8.13"),
-       Sub("latency|doctor", 2, kAdm, LatencyDoctorCommand, "Returns a human-readable latency analysis report.", "2.8.13"),
-       Sub("latency|help", 2, kLoadingOk | kStaleOk, LatencyHelpCommand, "Returns helpful text about the different subcommands.", "2.8.13")}));
-  Command memory = Container(
-      "memory", "A container for memory diagnostics commands.", "4.0.0",
-      {Sub("memory|usage", -3, kReadonly, MemoryUsageCommand, "Estimates the memory usage of a key.", "4.0.0"),
-       Sub("memory|doctor", 2, 0, MemoryDoctorCommand, "Outputs a memory problems report.", "4.0.0"),
-       Sub("memory|stats", 2, 0, MemoryStatsCommand, "Returns details about memory usage.", "4.0.0"),
-       Sub("memory|purge", 2, 0, MemoryPurgeCommand, "Asks the allocator to release memory.", "4.0.0"),
-       Sub("memory|help", 2, kLoadingOk | kStaleOk, MemoryHelpCommand, "Returns helpful text about the different subcommands.", "4.0.0")});
+       Sub("slowlog|len", 2, kAdm, SlowlogLenCommand,
+           "Returns the number of entries in the slow log.", "2.2.12"),
+       Sub("slowlog|reset", 2, kAdm, SlowlogResetCommand, "Clears all entries from the slow log.",
+           "2.2.12"),
+       Sub("slowlog|help", 2, kLoadingOk | kStaleOk, SlowlogHelpCommand,
+           "Show helpful text about the different subcommands", "6.2.0")}));
+  t->Register(Container("latency", "A container for latency diagnostics commands.", "2.8.13",
+                        {Sub("latency|latest", 2, kAdm, LatencyLatestCommand,
+                             "Returns the latest latency samples for all events.", "2.8.13"),
+                         Sub("latency|history", 3, kAdm, LatencyHistoryCommand,
+                             "Returns timestamp-latency samples for an event.", "2.8.13"),
+                         Sub("latency|reset", -2, kAdm, LatencyResetCommand,
+                             "Resets the latency data for one or more events.", "2.8.13"),
+                         Sub("latency|doctor", 2, kAdm, LatencyDoctorCommand,
+                             "Returns a human-readable latency analysis report.", "2.8.13"),
+                         Sub("latency|help", 2, kLoadingOk | kStaleOk, LatencyHelpCommand,
+                             "Returns helpful text about the different subcommands.", "2.8.13")}));
+  Command memory =
+      Container("memory", "A container for memory diagnostics commands.", "4.0.0",
+                {Sub("memory|usage", -3, kReadonly, MemoryUsageCommand,
+                     "Estimates the memory usage of a key.", "4.0.0"),
+                 Sub("memory|doctor", 2, 0, MemoryDoctorCommand,
+                     "Outputs a memory problems report.", "4.0.0"),
+                 Sub("memory|stats", 2, 0, MemoryStatsCommand,
+                     "Returns details about memory usage.", "4.0.0"),
+                 Sub("memory|purge", 2, 0, MemoryPurgeCommand,
+                     "Asks the allocator to release memory.", "4.0.0"),
+                 Sub("memory|help", 2, kLoadingOk | kStaleOk, MemoryHelpCommand,
+                     "Returns helpful text about the different subcommands.", "4.0.0")});
   memory.subcommands[0].keys = {2, 2, 1};
   t->Register(std::move(memory));
   t->Register(MakeCommand("debug", -2, kAdm, {}, DebugCommand, "server",

@@ -20,7 +20,7 @@ struct ClientState;
 // CLIENT KILL / CLIENT LIST filters (Redis 7.0 fields).
 struct ClientFilter {
   std::optional<std::vector<uint64_t>> ids;
-  std::optional<std::string> type;   // normal, master, replica/slave, pubsub
+  std::optional<std::string> type;  // normal, master, replica/slave, pubsub
   std::optional<std::string> addr;
   std::optional<std::string> laddr;
   std::optional<std::string> user;
@@ -39,6 +39,8 @@ class ServerContext {
   virtual std::vector<std::pair<std::string, std::string>> ConfigGet(std::string_view pattern) = 0;
   virtual Status ConfigSet(const std::vector<std::pair<std::string, std::string>>& pairs) = 0;
   virtual Status ConfigRewrite() = 0;
+  // The option holds a secret (requirepass): its CONFIG SET value is never logged.
+  virtual bool ConfigIsSensitive(std::string_view name) const = 0;
   // CONFIG RESETSTAT.
   virtual void ResetStats() = 0;
   // requirepass ("" = none).

@@ -17,8 +17,8 @@ void SlowLog::Configure(int64_t slower_than_us, uint64_t max_len) {
   while (entries_.size() > max_len_) entries_.pop_back();
 }
 
-void SlowLog::Maybe(Args argv, int64_t duration_us, int64_t unix_seconds,
-                    const std::string& addr, const std::string& name) {
+void SlowLog::Maybe(Args argv, int64_t duration_us, int64_t unix_seconds, const std::string& addr,
+                    const std::string& name) {
   if (slower_than_us_ < 0 || duration_us < slower_than_us_ || max_len_ == 0) return;
   SlowLogEntry e{next_id_++, unix_seconds, duration_us, {}, addr, name};
   size_t n = std::min(argv.size(), kMaxArgs);

@@ -101,14 +101,13 @@ void PropagateSet(CommandContext& ctx, std::string_view key, std::string_view va
 
 // Shared by SET, SETEX, PSETEX, SETNX, GETSET: stores value under key per the options and
 // reports the change. Returns false (nothing stored) when NX/XX say no.
-bool DoSet(CommandContext& ctx, std::string_view key, std::string_view value,
-           const SetOptions& o, bool propagate_as_received) {
+bool DoSet(CommandContext& ctx, std::string_view key, std::string_view value, const SetOptions& o,
+           bool propagate_as_received) {
   if (o.nx || o.xx) {
     bool exists = ctx.keyspace.Peek(key) != nullptr;
     if ((o.nx && exists) || (o.xx && !exists)) return false;
   }
-  if (o.has_expire && o.expire_at_ms <= ctx.now_ms() &&
-      ctx.client.kind == ClientKind::kNormal) {
+  if (o.has_expire && o.expire_at_ms <= ctx.now_ms() && ctx.client.kind == ClientKind::kNormal) {
     // Already expired: Redis deletes rather than storing a dead key, and says so as DEL.
     ctx.keyspace.Delete(key);
     ctx.PropagateAs({"DEL", key});
@@ -173,8 +172,12 @@ void SetexLike(CommandContext& ctx, TtlUnit unit) {
   ctx.reply.Ok();
 }
 
-void SetexCommand(CommandContext& ctx) { SetexLike(ctx, TtlUnit::kSeconds); }
-void PsetexCommand(CommandContext& ctx) { SetexLike(ctx, TtlUnit::kMilliseconds); }
+void SetexCommand(CommandContext& ctx) {
+  SetexLike(ctx, TtlUnit::kSeconds);
+}
+void PsetexCommand(CommandContext& ctx) {
+  SetexLike(ctx, TtlUnit::kMilliseconds);
+}
 
 void SetnxCommand(CommandContext& ctx) {
   SetOptions o;
@@ -299,8 +302,12 @@ void IncrBy(CommandContext& ctx, int64_t by) {
   ctx.reply.Integer(result);
 }
 
-void IncrCommand(CommandContext& ctx) { IncrBy(ctx, 1); }
-void DecrCommand(CommandContext& ctx) { IncrBy(ctx, -1); }
+void IncrCommand(CommandContext& ctx) {
+  IncrBy(ctx, 1);
+}
+void DecrCommand(CommandContext& ctx) {
+  IncrBy(ctx, -1);
+}
 
 void IncrbyCommand(CommandContext& ctx) {
   int64_t by;
@@ -552,28 +559,73 @@ Command Make(const char* name, int arity, uint32_t flags, KeySpec keys, Handler 
 void RegisterStringCommands(CommandTable* t) {
   constexpr uint32_t kW = kWrite | kDenyOom;
   constexpr uint32_t kR = kReadonly | kFast;
-  t->Register(Make("set", -3, kW, {1, 1, 1}, SetCommand, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "1.0.0"));
+  t->Register(Make(
+      "set", -3, kW, {1, 1, 1}, SetCommand,
+      "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+      "1.0.0"));
   t->Register(Make("get", 2, kR, {1, 1, 1}, GetCommand, "Get the value of a key", "1.0.0"));
-  t->Register(Make("getex", -2, kWrite | kFast, {1, 1, 1}, GetexCommand, "Returns the string value of a key after setting its expiration time.", "6.2.0"));
-  t->Register(Make("getdel", 2, kWrite | kFast, {1, 1, 1}, GetdelCommand, "Returns the string value of a key after deleting the key.", "6.2.0"));
-  t->Register(Make("getset", 3, kW | kFast, {1, 1, 1}, GetsetCommand, "Returns the previous string value of a key after setting it to a new value.", "1.0.0"));
-  t->Register(Make("setnx", 3, kW | kFast, {1, 1, 1}, SetnxCommand, "Set the string value of a key only when the key doesn't exist.", "1.0.0"));
-  t->Register(Make("setex", 4, kW, {1, 1, 1}, SetexCommand, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "2.0.0"));
-  t->Register(Make("psetex", 4, kW, {1, 1, 1}, PsetexCommand, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "2.6.0"));
-  t->Register(Make("mset", -3, kW, {1, -1, 2}, MsetCommand, "Atomically creates or modifies the string values of one or more keys.", "1.0.1", "O(N)"));
-  t->Register(Make("msetnx", -3, kW, {1, -1, 2}, MsetnxCommand, "Atomically modifies the string values of one or more keys only when all keys don't exist.", "1.0.1", "O(N)"));
-  t->Register(Make("mget", -2, kR, {1, -1, 1}, MgetCommand, "Atomically returns the string values of one or more keys.", "1.0.0", "O(N)"));
-  t->Register(Make("incr", 2, kW | kFast, {1, 1, 1}, IncrCommand, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
-  t->Register(Make("decr", 2, kW | kFast, {1, 1, 1}, DecrCommand, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
-  t->Register(Make("incrby", 3, kW | kFast, {1, 1, 1}, IncrbyCommand, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
-  t->Register(Make("decrby", 3, kW | kFast, {1, 1, 1}, DecrbyCommand, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "1.0.0"));
-  t->Register(Make("incrbyfloat", 3, kW | kFast, {1, 1, 1}, IncrbyfloatCommand, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "2.6.0"));
-  t->Register(Make("append", 3, kW | kFast, {1, 1, 1}, AppendCommand, "Appends a string to the value of a key. Creates the key if it doesn't exist.", "2.0.0"));
-  t->Register(Make("strlen", 2, kR, {1, 1, 1}, StrlenCommand, "Returns the length of a string value.", "2.2.0"));
-  t->Register(Make("getrange", 4, kReadonly, {1, 1, 1}, GetrangeCommand, "Returns a substring of the string stored at a key.", "2.4.0", "O(N)"));
-  t->Register(Make("substr", 4, kReadonly, {1, 1, 1}, GetrangeCommand, "Returns a substring from a string value.", "1.0.0", "O(N)"));
-  t->Register(Make("setrange", 4, kW, {1, 1, 1}, SetrangeCommand, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "2.2.0"));
-  t->Register(Make("lcs", -3, kReadonly, {1, 2, 1}, LcsCommand, "Finds the longest common substring.", "7.0.0", "O(N*M)"));
+  t->Register(Make("getex", -2, kWrite | kFast, {1, 1, 1}, GetexCommand,
+                   "Returns the string value of a key after setting its expiration time.",
+                   "6.2.0"));
+  t->Register(Make("getdel", 2, kWrite | kFast, {1, 1, 1}, GetdelCommand,
+                   "Returns the string value of a key after deleting the key.", "6.2.0"));
+  t->Register(Make("getset", 3, kW | kFast, {1, 1, 1}, GetsetCommand,
+                   "Returns the previous string value of a key after setting it to a new value.",
+                   "1.0.0"));
+  t->Register(Make("setnx", 3, kW | kFast, {1, 1, 1}, SetnxCommand,
+                   "Set the string value of a key only when the key doesn't exist.", "1.0.0"));
+  t->Register(Make(
+      "setex", 4, kW, {1, 1, 1}, SetexCommand,
+      "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+      "2.0.0"));
+  t->Register(Make("psetex", 4, kW, {1, 1, 1}, PsetexCommand,
+                   "Sets both string value and expiration time in milliseconds of a key. The key "
+                   "is created if it doesn't exist.",
+                   "2.6.0"));
+  t->Register(Make("mset", -3, kW, {1, -1, 2}, MsetCommand,
+                   "Atomically creates or modifies the string values of one or more keys.", "1.0.1",
+                   "O(N)"));
+  t->Register(Make(
+      "msetnx", -3, kW, {1, -1, 2}, MsetnxCommand,
+      "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+      "1.0.1", "O(N)"));
+  t->Register(Make("mget", -2, kR, {1, -1, 1}, MgetCommand,
+                   "Atomically returns the string values of one or more keys.", "1.0.0", "O(N)"));
+  t->Register(Make("incr", 2, kW | kFast, {1, 1, 1}, IncrCommand,
+                   "Increments the integer value of a key by one. Uses 0 as initial value if the "
+                   "key doesn't exist.",
+                   "1.0.0"));
+  t->Register(Make("decr", 2, kW | kFast, {1, 1, 1}, DecrCommand,
+                   "Decrements the integer value of a key by one. Uses 0 as initial value if the "
+                   "key doesn't exist.",
+                   "1.0.0"));
+  t->Register(Make("incrby", 3, kW | kFast, {1, 1, 1}, IncrbyCommand,
+                   "Increments the integer value of a key by a number. Uses 0 as initial value if "
+                   "the key doesn't exist.",
+                   "1.0.0"));
+  t->Register(Make("decrby", 3, kW | kFast, {1, 1, 1}, DecrbyCommand,
+                   "Decrements a number from the integer value of a key. Uses 0 as initial value "
+                   "if the key doesn't exist.",
+                   "1.0.0"));
+  t->Register(Make("incrbyfloat", 3, kW | kFast, {1, 1, 1}, IncrbyfloatCommand,
+                   "Increment the floating point value of a key by a number. Uses 0 as initial "
+                   "value if the key doesn't exist.",
+                   "2.6.0"));
+  t->Register(Make("append", 3, kW | kFast, {1, 1, 1}, AppendCommand,
+                   "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+                   "2.0.0"));
+  t->Register(Make("strlen", 2, kR, {1, 1, 1}, StrlenCommand,
+                   "Returns the length of a string value.", "2.2.0"));
+  t->Register(Make("getrange", 4, kReadonly, {1, 1, 1}, GetrangeCommand,
+                   "Returns a substring of the string stored at a key.", "2.4.0", "O(N)"));
+  t->Register(Make("substr", 4, kReadonly, {1, 1, 1}, GetrangeCommand,
+                   "Returns a substring from a string value.", "1.0.0", "O(N)"));
+  t->Register(Make("setrange", 4, kW, {1, 1, 1}, SetrangeCommand,
+                   "Overwrites a part of a string value with another by an offset. Creates the key "
+                   "if it doesn't exist.",
+                   "2.2.0"));
+  t->Register(Make("lcs", -3, kReadonly, {1, 2, 1}, LcsCommand,
+                   "Finds the longest common substring.", "7.0.0", "O(N*M)"));
 }
 
 }  // namespace pykv::cmd

@@ -15,16 +15,13 @@ void MultiCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR MULTI calls can not be nested");
     return;
   }
+  ctx.client.ClearTransaction();
   ctx.client.in_multi = true;
-  ctx.client.multi_error = false;
-  ctx.client.queued.clear();
   ctx.reply.Ok();
 }
 
 void ResetTransaction(CommandContext& ctx) {
-  ctx.client.in_multi = false;
-  ctx.client.multi_error = false;
-  ctx.client.queued.clear();
+  ctx.client.ClearTransaction();
   ctx.dispatcher.UnwatchAll(ctx.client);
 }
 

@@ -75,6 +75,7 @@ void ReplyWriter::Simple(std::string_view text) {
 
 void ReplyWriter::Error(std::string_view message) {
   ++errors_;  // counted even when replies are discarded: the call still failed
+  if (error_stats_ != nullptr) error_stats_->Count(message);
   if (out_ == nullptr) return;
   bool has_dash = !message.empty() && message[0] == '-';
   char* start = out_->Reserve(message.size() + 3);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/out_buffer.h"
+#include "resp/error_stats.h"
 
 namespace pykv::resp {
 
@@ -54,6 +55,8 @@ class ReplyWriter {
   void Raw(std::string_view bytes);
   // Errors written so far (the dispatcher counts failed calls with it).
   uint64_t error_count() const { return errors_; }
+  // Where each error is also counted by code (null: nowhere).
+  void set_error_stats(ErrorStats* stats) { error_stats_ = stats; }
   // Array of bulk strings.
   template <typename Range>
   void BulkArray(const Range& items) {
@@ -66,6 +69,7 @@ class ReplyWriter {
   OutBuffer* out_;
   bool resp3_ = false;
   uint64_t errors_ = 0;
+  ErrorStats* error_stats_ = nullptr;
 };
 
 }  // namespace pykv::resp

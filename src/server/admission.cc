@@ -2,8 +2,7 @@
 
 namespace pykv::server {
 
-std::string AdmissionRefusal(const Settings& s, size_t connected_clients,
-                             bool peer_is_loopback) {
+std::string AdmissionRefusal(const Settings& s, size_t connected_clients, bool peer_is_loopback) {
   if (connected_clients >= static_cast<size_t>(s.maxclients)) {
     return "-ERR max number of clients reached\r\n";
   }

@@ -63,18 +63,16 @@ void ClientSession::ProcessInput() {
     }
     cmd::Args argv = parser_.argv();
     if (argv.empty()) continue;
-    if (server_->clients_paused() &&
-        server_->ShouldPause(server_->dispatcher().table().Find(argv[0]))) {
-      // Keep the command for when the pause ends; the parser has moved past it.
-      pending_.assign(argv.begin(), argv.end());
-      paused_ = true;
-      server_->AddPaused(this);
-      break;
-    }
     prefetch_.BeforeCommand(server_->keyspace(), [this](std::span<std::string_view> out) {
       return parser_.PeekSecondArgs(out);
     });
-    ExecuteOne(argv);
+    if (!ExecuteOne(argv)) {
+      // CLIENT PAUSE holds it. Keep the command for when the pause ends (the parser has
+      // moved past it) and read nothing more of this client until then.
+      pending_.assign(argv.begin(), argv.end());
+      Postpone();
+      break;
+    }
     // Limits are checked per command, as Redis checks them per reply: a pipeline of big
     // GETs must not build gigabytes of output before the first check.
     if (OutputOverLimit()) return;
@@ -84,35 +82,44 @@ void ClientSession::ProcessInput() {
   if (!conn_->output().empty()) server_->MarkPendingWrite(this);
 }
 
+void ClientSession::Postpone() {
+  paused_ = true;
+  server_->AddPaused(this);
+}
+
 void ClientSession::Resume() {
   paused_ = false;
   if (!pending_.empty()) {
     std::vector<std::string> cmd = std::move(pending_);
     pending_.clear();
     std::vector<std::string_view> argv(cmd.begin(), cmd.end());
-    if (server_->ShouldPause(server_->dispatcher().table().Find(argv[0]))) {
+    if (!ExecuteOne(argv)) {
       pending_ = std::move(cmd);
-      paused_ = true;
-      server_->AddPaused(this);
+      Postpone();
       return;
     }
-    ExecuteOne(argv);
   }
   ProcessInput();
 }
 
-void ClientSession::ExecuteOne(cmd::Args argv) {
+bool ClientSession::ExecuteOne(cmd::Args argv) {
   // The dispatcher's command time is this one clock read.
   CommandClock::Scope frozen(server_->command_clock());
   state_.last_interaction_ms = server_->clock()->NowMs();
+  const cmd::ReplyMode mode_before = state_.reply_mode;
   if (state_.reply_mode == cmd::ReplyMode::kSkipNext) state_.reply_mode = cmd::ReplyMode::kSkipThis;
   writer_.set_output(state_.reply_mode == cmd::ReplyMode::kOn ? &conn_->output() : nullptr);
   const uint64_t seq_before = server_->appended_seq();
-  server_->dispatcher().Execute(state_, writer_, argv);
+  if (server_->dispatcher().Execute(state_, writer_, argv) ==
+      cmd::Dispatcher::Outcome::kPostponed) {
+    state_.reply_mode = mode_before;  // CLIENT REPLY SKIP still applies to it when it runs
+    return false;
+  }
   const uint64_t seq_after = server_->appended_seq();
   if (seq_after != seq_before) ack_barrier_ = seq_after;
   if (state_.reply_mode == cmd::ReplyMode::kSkipThis) state_.reply_mode = cmd::ReplyMode::kOn;
   parser_.set_authenticated(state_.authenticated);
+  return true;
 }
 
 const OutputLimit& ClientSession::output_limit() const {
@@ -157,8 +164,8 @@ void ClientSession::CheckOutputLimits(int64_t now_ms) {
     if (soft_limit_since_ms_ == 0) {
       soft_limit_since_ms_ = now_ms;
     } else if (now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000) {
-      spdlog::warn("Client id={} addr={} closed: output over the soft limit for {} s.",
-                   state_.id, state_.addr, lim.soft_seconds);
+      spdlog::warn("Client id={} addr={} closed: output over the soft limit for {} s.", state_.id,
+                   state_.addr, lim.soft_seconds);
       ++server_->stats().client_output_buffer_limit_disconnections;
       conn_->Close();
       return;
@@ -194,7 +201,9 @@ void ClientSession::Kill() {
   conn_->CloseAfterFlush();
 }
 
-void ClientSession::OnClose() { server_->OnSessionClosed(this); }
+void ClientSession::OnClose() {
+  server_->OnSessionClosed(this);
+}
 
 size_t ClientSession::MemoryUsage() const {
   return conn_->output().MemoryUsage() + parser_.capacity() + sizeof(*this);

@@ -68,7 +68,9 @@ class ClientSession final : public net::ConnectionHandler {
   void OnDrained() override;
 
  private:
-  void ExecuteOne(cmd::Args argv);
+  // False when CLIENT PAUSE postponed it (nothing ran).
+  bool ExecuteOne(cmd::Args argv);
+  void Postpone();
   // Closes past the hard limit, or pauses input past the pause threshold; true if either.
   bool OutputOverLimit();
   const OutputLimit& output_limit() const;

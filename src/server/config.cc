@@ -49,6 +49,8 @@ enum OptionFlags : unsigned {
   kMultiArg = 1u << 2,
   // Repeated lines within one start-up load add up instead of replacing (Redis's `save`).
   kAccumulate = 1u << 3,
+  // Holds a secret: CONFIG SET's value is redacted from SLOWLOG (Redis's SENSITIVE_CONFIG).
+  kSensitive = 1u << 4,
 };
 
 // Parses args into *s; returns "" on success or the reason, in Redis's words.
@@ -445,7 +447,7 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(Int("timeout", &Settings::timeout, 0, kIntMax, kMutable));
   t.push_back(Int("tcp-keepalive", &Settings::tcp_keepalive, 0, kIntMax, kMutable));
   t.push_back(Bool("protected-mode", &Settings::protected_mode, kMutable));
-  t.push_back(String("requirepass", &Settings::requirepass, kMutable));
+  t.push_back(String("requirepass", &Settings::requirepass, kMutable | kSensitive));
   // General
   t.push_back(Daemonize());
   t.push_back(
@@ -591,6 +593,11 @@ struct Config::Option : OptionSpec {
   bool is_protected() const { return (flags & kProtected) != 0; }
   bool multi_arg() const { return (flags & kMultiArg) != 0; }
 };
+
+bool Config::IsSensitive(std::string_view name) {
+  const Option* opt = Find(name);
+  return opt != nullptr && (opt->flags & kSensitive) != 0;
+}
 
 const std::vector<Config::Option>& Config::Table() {
   static const std::vector<Option> table = [] {

@@ -87,6 +87,8 @@ class Config {
   Status Rewrite();
 
   const Settings& settings() const { return s_; }
+  // The option holds a secret (requirepass): never log the value CONFIG SET was given.
+  static bool IsSensitive(std::string_view name);
   const std::string& config_file() const { return file_; }
   // Absolute path of the config file ("" without one), for INFO server.
   std::string config_file_abs() const;

@@ -77,8 +77,8 @@ const std::string& RunId() {
 
 std::string Server::Info(const std::vector<std::string>& requested) {
   static const std::vector<std::string> kDefault = {
-      "server", "clients", "memory", "persistence", "stats", "replication",
-      "cpu", "modules", "errorstats", "cluster", "keyspace"};
+      "server", "clients", "memory",     "persistence", "stats",   "replication",
+      "cpu",    "modules", "errorstats", "cluster",     "keyspace"};
   std::vector<std::string> sections;
   bool all = false;
   for (const std::string& r : requested) {
@@ -124,8 +124,9 @@ std::string Server::InfoSection(const std::string& name) {
     }
     Field(&o, "arch_bits", "64");
     Field(&o, "multiplexing_api", "libuv");
-    Field(&o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) +
-                                 "." + std::to_string(__GNUC_PATCHLEVEL__));
+    Field(&o, "gcc_version",
+          std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+              std::to_string(__GNUC_PATCHLEVEL__));
     FieldI(&o, "process_id", getpid());
     Field(&o, "run_id", RunId());
     FieldI(&o, "tcp_port", bound_port_);
@@ -233,7 +234,7 @@ std::string Server::InfoSection(const std::string& name) {
     o += "# Modules\r\n";
   } else if (name == "errorstats") {
     o += "# Errorstats\r\n";
-    for (const auto& [code, count] : dispatcher_->stats().error_codes) {
+    for (const auto& [code, count] : dispatcher_->stats().errors.codes()) {
       o += "errorstat_" + code + ":count=" + std::to_string(count) + "\r\n";
     }
   } else if (name == "commandstats") {

@@ -27,13 +27,27 @@ void AppendQuoted(std::string* out, std::string_view s) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '\\': *out += "\\\\"; break;
-      case '"': *out += "\\\""; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\a': *out += "\\a"; break;
-      case '\b': *out += "\\b"; break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\a':
+        *out += "\\a";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
       default:
         if (c >= 0x20 && c < 0x7f) {
           out->push_back(static_cast<char>(c));
@@ -74,10 +88,9 @@ class Server::Refused final : public net::ConnectionHandler {
 Server::Server(Config config) : config_(std::move(config)) {
   stats_.start_time_ms = clock_->NowMs();
   last_save_unix_ = stats_.start_time_ms / 1000;
-  keyspace_ = std::make_unique<store::Keyspace>(clock_, static_cast<uint64_t>(clock_->NowUs()) ^
-                                                            static_cast<uint64_t>(getpid()));
-  dispatcher_ = std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, this,
-                                                  &command_clock_);
+  keyspace_ = std::make_unique<store::Keyspace>(
+      clock_, static_cast<uint64_t>(clock_->NowUs()) ^ static_cast<uint64_t>(getpid()));
+  dispatcher_ = std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, this, &command_clock_);
   if (AllocatorHasStats()) {
     keyspace_->set_used_memory_fn([] { return AllocatedBytes(); });
   }
@@ -255,8 +268,8 @@ void Server::OnAccept(std::unique_ptr<net::Connection> conn) {
   }
   uint64_t id = next_client_id_++;
   if (s.tcp_keepalive > 0) conn->SetKeepAlive(s.tcp_keepalive);
-  auto session = std::make_unique<ClientSession>(this, std::move(conn), id, &parser_limits_,
-                                                 clock_->NowMs());
+  auto session =
+      std::make_unique<ClientSession>(this, std::move(conn), id, &parser_limits_, clock_->NowMs());
   ClientSession* raw = session.get();
   sessions_.emplace(id, std::move(session));
   raw->connection().Start(raw);
@@ -288,7 +301,9 @@ void Server::MarkPendingWrite(ClientSession* s) {
 }
 
 void Server::OnSessionClosed(ClientSession* s) {
-  auto drop = [s](std::vector<ClientSession*>& v) { v.erase(std::remove(v.begin(), v.end(), s), v.end()); };
+  auto drop = [s](std::vector<ClientSession*>& v) {
+    v.erase(std::remove(v.begin(), v.end(), s), v.end());
+  };
   drop(pending_writes_);
   drop(paused_);
   monitors_.erase(s);
@@ -308,8 +323,7 @@ void Server::BeforeSleep() {
   FlushAof();
   if (pending_writes_.empty()) return;
   int64_t now = clock_->NowMs();
-  const uint64_t durable =
-      aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
+  const uint64_t durable = aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
   flushing_.swap(pending_writes_);
   for (ClientSession* s : flushing_) {
     if (s->ack_barrier() > durable) {
@@ -334,7 +348,8 @@ void Server::Cron() {
   if (now - ops_sample_ms_ >= 1000) {
     uint64_t total = dispatcher_->stats().total_commands;
     if (ops_sample_ms_ != 0 && total >= ops_sample_commands_) {
-      ops_per_sec_ = (total - ops_sample_commands_) * 1000 / static_cast<uint64_t>(now - ops_sample_ms_);
+      ops_per_sec_ =
+          (total - ops_sample_commands_) * 1000 / static_cast<uint64_t>(now - ops_sample_ms_);
     }
     ops_sample_commands_ = total;
     ops_sample_ms_ = now;
@@ -353,7 +368,8 @@ void Server::Cron() {
   const int timeout = settings().timeout;
   for (auto& [id, s] : sessions_) {
     if (s->closing()) continue;
-    if (timeout > 0 && !s->state().monitor && now - s->state().last_interaction_ms > timeout * 1000LL) {
+    if (timeout > 0 && !s->state().monitor &&
+        now - s->state().last_interaction_ms > timeout * 1000LL) {
       spdlog::debug("Closing idle client id={}", id);
       s->connection().Close();
       continue;
@@ -364,23 +380,22 @@ void Server::Cron() {
   }
 }
 
-bool Server::ShouldPause(const cmd::Command* c) const {
-  if (pause_until_ms_ == 0 || c == nullptr) return false;
-  if (!pause_writes_only_) return true;
-  return c->has(cmd::kWrite);
+void Server::AddPaused(ClientSession* s) {
+  paused_.push_back(s);
 }
-
-void Server::AddPaused(ClientSession* s) { paused_.push_back(s); }
 
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
   // A pause in force keeps its stricter mode and the later end, as Redis does.
   if (pause_until_ms_ == 0 || until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
   pause_writes_only_ = (pause_until_ms_ == until_ms && writes_only) ? writes_only : false;
+  dispatcher_->set_pause(pause_writes_only_ ? cmd::Dispatcher::PauseMode::kWrite
+                                            : cmd::Dispatcher::PauseMode::kAll);
 }
 
 void Server::UnpauseClients() {
   pause_until_ms_ = 0;
   pause_writes_only_ = false;
+  dispatcher_->set_pause(cmd::Dispatcher::PauseMode::kNone);
   std::vector<ClientSession*> waiting;
   waiting.swap(paused_);
   for (ClientSession* s : waiting) {
@@ -485,7 +500,9 @@ Status Server::Shutdown(bool nosave, bool save, bool now, bool force, bool abort
   return Status::Ok();
 }
 
-int64_t Server::UptimeSeconds() const { return (clock_->NowMs() - stats_.start_time_ms) / 1000; }
+int64_t Server::UptimeSeconds() const {
+  return (clock_->NowMs() - stats_.start_time_ms) / 1000;
+}
 
 size_t Server::UsedMemory() const {
   if (AllocatorHasStats()) return AllocatedBytes();
@@ -516,8 +533,7 @@ Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>&
       Status st = EnableAof();
       if (!st.ok()) {
         return Status::IoError(
-            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " +
-            st.message());
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + st.message());
       }
     }
   }
@@ -526,7 +542,9 @@ Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>&
   return st;
 }
 
-Status Server::ConfigRewrite() { return config_.Rewrite(); }
+Status Server::ConfigRewrite() {
+  return config_.Rewrite();
+}
 
 void Server::ResetStats() {
   dispatcher_->ResetStats();
@@ -535,6 +553,5 @@ void Server::ResetStats() {
   fresh.start_time_ms = stats_.start_time_ms;
   stats_ = fresh;
 }
-
 
 }  // namespace pykv::server

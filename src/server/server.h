@@ -59,10 +59,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   // Marks the session as having replies to flush before the loop sleeps.
   void MarkPendingWrite(ClientSession* s);
   void OnSessionClosed(ClientSession* s);
-  // True when the command must wait (CLIENT PAUSE).
-  bool ShouldPause(const cmd::Command* c) const;
-  // CLIENT PAUSE in force: only then is ShouldPause worth a command lookup.
-  bool clients_paused() const { return pause_until_ms_ != 0; }
+  // The session holds a command CLIENT PAUSE postponed; it resumes when the pause ends.
   void AddPaused(ClientSession* s);
   ServerStats& stats() { return stats_; }
   // Position of the last mutation handed to the AOF (0 without one). A client whose
@@ -74,6 +71,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   std::vector<std::pair<std::string, std::string>> ConfigGet(std::string_view pattern) override;
   Status ConfigSet(const std::vector<std::pair<std::string, std::string>>& pairs) override;
   Status ConfigRewrite() override;
+  bool ConfigIsSensitive(std::string_view name) const override { return Config::IsSensitive(name); }
   void ResetStats() override;
   const std::string& RequirePass() const override { return settings().requirepass; }
   std::string ClientList(const cmd::ClientFilter& filter) override;

@@ -49,7 +49,8 @@ std::unique_ptr<persistence::AofLoader> Server::MakeLoader() {
   return std::make_unique<persistence::AofLoader>(
       persistence::FileOps::Posix(), keyspace_.get(),
       [this](std::span<const std::string_view> argv) {
-        dispatcher_->Execute(loader_client_, discard_writer_, argv);
+        // The loader is an internal client: CLIENT PAUSE never postpones it.
+        (void)dispatcher_->Execute(loader_client_, discard_writer_, argv);
       },
       std::move(o));
 }

@@ -337,6 +337,34 @@ TEST_CASE("CLIENT PAUSE and UNPAUSE") {
   CHECK(s({"CLIENT", "UNPAUSE"}) == Ok());
   CHECK(raw.ReadReply() == "+OK\r\n");
   CHECK(s({"GET", "k"}) == Bulk("w"));
+  // A transaction with writes waits at EXEC; a command that fails its checks is answered
+  // at once; CLIENT REPLY SKIP still applies to a command that waited.
+  REQUIRE(raw.Send("MULTI\r\nSET k t\r\n"));
+  CHECK(raw.ReadReply() == "+OK\r\n");
+  CHECK(raw.ReadReply() == "+QUEUED\r\n");
+  CHECK(s({"CLIENT", "PAUSE", "100000", "WRITE"}) == Ok());
+  REQUIRE(raw.Send("SET k\r\n"));
+  CHECK(raw.ReadReply() == "-ERR wrong number of arguments for 'set' command\r\n");
+  REQUIRE(raw.Send("DISCARD\r\nMULTI\r\nGET k\r\nEXEC\r\nMULTI\r\nSET k t\r\n"));
+  CHECK(raw.ReadReply() == "+OK\r\n");
+  CHECK(raw.ReadReply() == "+OK\r\n");
+  CHECK(raw.ReadReply() == "+QUEUED\r\n");
+  CHECK(raw.ReadReply() == "*1\r\n$1\r\nw\r\n");  // EXEC of reads only runs
+  CHECK(raw.ReadReply() == "+OK\r\n");
+  CHECK(raw.ReadReply(milliseconds(300)) == "");  // SET inside MULTI waits to be queued
+  CHECK(s({"CLIENT", "UNPAUSE"}) == Ok());
+  CHECK(raw.ReadReply() == "+QUEUED\r\n");
+  CHECK(s({"CLIENT", "PAUSE", "100000", "WRITE"}) == Ok());
+  REQUIRE(raw.Send("EXEC\r\n"));
+  CHECK(raw.ReadReply(milliseconds(300)) == "");
+  CHECK(s({"GET", "k"}) == Bulk("w"));  // the transaction has not run
+  CHECK(s({"CLIENT", "UNPAUSE"}) == Ok());
+  CHECK(raw.ReadReply() == "*1\r\n+OK\r\n");
+  CHECK(s({"CLIENT", "PAUSE", "100000", "WRITE"}) == Ok());
+  REQUIRE(raw.Send("CLIENT REPLY SKIP\r\nSET k w\r\nGET k\r\n"));
+  CHECK(raw.ReadReply(milliseconds(300)) == "");
+  CHECK(s({"CLIENT", "UNPAUSE"}) == Ok());
+  CHECK(raw.ReadReply() == "$1\r\nw\r\n");  // SET's reply skipped, GET's sent
   // ALL pauses reads too (and CLIENT UNPAUSE itself: it can only time out).
   const auto pause = milliseconds(static_cast<int>(1000 * TimeScale()));
   auto paused_at = std::chrono::steady_clock::now();

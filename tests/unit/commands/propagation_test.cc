@@ -282,7 +282,8 @@ TEST_CASE_FIXTURE(CommandTest, "replaying the propagated stream rebuilds the sam
   resp::ReplyWriter discard;
   for (const auto& argv : stream) {
     std::vector<std::string_view> views(argv.begin(), argv.end());
-    replay.Execute(loader, discard, Args(views.data(), views.size()));
+    CHECK(replay.Execute(loader, discard, Args(views.data(), views.size())) ==
+          Dispatcher::Outcome::kDone);
   }
   CHECK(replay_ks.size() == keyspace.size());
   for (const char* key : {"a", "b", "c", "n"}) {

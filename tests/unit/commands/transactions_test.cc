@@ -160,8 +160,15 @@ TEST_CASE_FIXTURE(TwoClients, "a queueing error aborts the whole transaction") {
 TEST_CASE_FIXTURE(TwoClients, "commands refused inside MULTI poison it") {
   server.persistence_error = "";
   Run({"MULTI"});
-  CHECK(Run({"MONITOR"}) == Err("ERR Command not allowed inside a transaction"));
+  CHECK(Run({"SAVE"}) == Err("ERR Command not allowed inside a transaction"));
   CHECK(Run({"EXEC"}) == Err("EXECABORT Transaction discarded because of previous errors."));
+}
+
+TEST_CASE_FIXTURE(TwoClients, "MONITOR is queued by MULTI but refused by EXEC, as in Redis 7.0") {
+  Run({"MULTI"});
+  CHECK(Run({"MONITOR"}) == kQueued);
+  CHECK(Run({"EXEC"}) == "*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n");
+  CHECK(server.monitors == 0);
 }
 
 TEST_CASE_FIXTURE(TwoClients, "WATCH: another client's write makes EXEC return null") {
