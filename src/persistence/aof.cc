@@ -51,7 +51,9 @@ Aof::~Aof() {
   }
 }
 
-std::string Aof::ManifestPath() const { return PathOf(Manifest::ManifestName(options_.prefix)); }
+std::string Aof::ManifestPath() const {
+  return PathOf(Manifest::ManifestName(options_.prefix));
+}
 
 uint64_t Aof::FileSizeOr0(const std::string& name) const {
   StatusOr<uint64_t> n = ops_->FileSize(PathOf(name));
@@ -98,7 +100,9 @@ Status Aof::InitFresh() {
   return Status::Ok();
 }
 
-uint64_t Aof::NextSeq() const { return std::max(manifest_.MaxSeq(), seq_floor_) + 1; }
+uint64_t Aof::NextSeq() const {
+  return std::max(manifest_.MaxSeq(), seq_floor_) + 1;
+}
 
 Status Aof::Shutdown() {
   AbortRewrite();
@@ -271,7 +275,8 @@ Status Aof::StartBackgroundRewrite(const store::Keyspace& keyspace) {
     // destructor (the parent owns every handle and thread that was copied).
     Status l = ReinitLoggingInChild();
     (void)l;
-    Status w = WriteSnapshotFile(FileOps::Posix(), keyspace, SystemClock::Instance()->NowMs(), temp);
+    Status w =
+        WriteSnapshotFile(FileOps::Posix(), keyspace, SystemClock::Instance()->NowMs(), temp);
     if (!w.ok()) spdlog::warn("Rewrite child: {}", w.message());
     _exit(w.ok() ? 0 : 1);
   }
@@ -299,9 +304,10 @@ bool Aof::PollRewrite() {
     Status s = FinishRewrite(child_temp_);
     (void)s;  // FinishRewrite logged and recorded any failure
   } else {
-    FailRewrite(child_temp_, WIFSIGNALED(status)
-                                 ? "child killed by signal " + std::to_string(WTERMSIG(status))
-                                 : "child exited with status " + std::to_string(WEXITSTATUS(status)));
+    FailRewrite(child_temp_,
+                WIFSIGNALED(status)
+                    ? "child killed by signal " + std::to_string(WTERMSIG(status))
+                    : "child exited with status " + std::to_string(WEXITSTATUS(status)));
   }
   child_temp_.clear();
   return true;

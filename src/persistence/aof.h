@@ -120,9 +120,9 @@ class Aof {
   uint64_t closed_incr_bytes_ = 0;  // sizes of the incremental files before the current one
   pid_t child_pid_ = -1;
   std::string child_temp_;
-  uint64_t pending_seq_ = 0;        // seq of the incremental file the rewrite started
-  uint64_t seq_floor_ = 0;          // new files get a seq above this (InitFresh)
-  bool initial_pending_ = false;    // StartInitialRewrite: no manifest until the base is in
+  uint64_t pending_seq_ = 0;      // seq of the incremental file the rewrite started
+  uint64_t seq_floor_ = 0;        // new files get a seq above this (InitFresh)
+  bool initial_pending_ = false;  // StartInitialRewrite: no manifest until the base is in
   RewriteStats stats_;
 };
 

@@ -341,9 +341,8 @@ Status AofLoader::ReplayUpTo(uint64_t items) {
     ++c.replayed;
     std::span<const std::string_view> argv = c.replayer->argv();
     if (!argv[0].empty() && argv[0][0] == '#') continue;  // an annotation line
-    prefetch_.BeforeCommand(*ks_, [&c](std::span<std::string_view> out) {
-      return c.replayer->PeekSecondArgs(out);
-    });
+    prefetch_.BeforeCommand(
+        *ks_, [&c](std::span<std::string_view> out) { return c.replayer->PeekSecondArgs(out); });
     fn_(argv);
     ++progress_.commands;
   }
@@ -370,9 +369,8 @@ Status AofLoader::StepResp(bool* file_done) {
     switch (sc.Next()) {
       case AofScanner::Result::kCommand:
         if (!c.replayer) {
-          prefetch_.BeforeCommand(*ks_, [&sc](std::span<std::string_view> out) {
-            return sc.PeekSecondArgs(out);
-          });
+          prefetch_.BeforeCommand(
+              *ks_, [&sc](std::span<std::string_view> out) { return sc.PeekSecondArgs(out); });
           fn_(sc.argv());
           ++progress_.commands;
         }

@@ -7,13 +7,13 @@
 //  - PeekSecondArgs (prefetch hints) names the second argument of exactly the commands
 //    Next() returns after it, in order, unless Next() stops with an error first.
 // The first 4 input bytes choose options and split points; the rest is the stream.
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
-#include <array>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -524,8 +524,10 @@ TEST_CASE("random garbage never crashes and splits never change the result") {
 TEST_CASE("PeekSecondArgs: keys of the complete commands behind the current one") {
   ParserLimits limits;
   RequestParser p(&limits);
-  p.Append("*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nk3\r\n$1\r\nv\r\n"
-           "*2\r\n$3\r\nGET\r\n$2\r\nk4");  // the last one is incomplete
+  p.Append(
+      "*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nk3\r\n$"
+      "1\r\nv\r\n"
+      "*2\r\n$3\r\nGET\r\n$2\r\nk4");  // the last one is incomplete
   std::array<std::string_view, 8> out;
   // Nothing parsed yet: the first command is "behind" the (empty) current one.
   REQUIRE(p.PeekSecondArgs(out) == 3);
@@ -560,9 +562,9 @@ TEST_CASE("PeekSecondArgs: keys of the complete commands behind the current one"
 
 TEST_CASE("PeekSecondArgs never reads past garbage or a half header") {
   ParserLimits limits;
-  for (std::string input : {std::string("*2\r\n$3\r\nGET\r\n$9999\r\nab\r\n"), std::string("*2\r\n$x\r\n"),
-                            std::string("*2\r\n$3\r\nGET\r\n$-1\r\n"), std::string("*9\r"),
-                            std::string("*2\r\n:3\r\nGET\r\n")}) {
+  for (std::string input : {std::string("*2\r\n$3\r\nGET\r\n$9999\r\nab\r\n"),
+                            std::string("*2\r\n$x\r\n"), std::string("*2\r\n$3\r\nGET\r\n$-1\r\n"),
+                            std::string("*9\r"), std::string("*2\r\n:3\r\nGET\r\n")}) {
     RequestParser p(&limits);
     p.Append(input);
     std::array<std::string_view, 4> out;

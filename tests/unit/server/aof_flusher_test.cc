@@ -63,8 +63,8 @@ TEST_CASE("a short write is an error and the batch lands whole on retry") {
   r.clock.AdvanceMs(AofFlusher::kRetryIntervalMs);
   r.flusher.Flush(r.writer);
   CHECK(r.flusher.error().empty());
-  StatusOr<std::string> text = persistence::ReadWholeFile(persistence::FileOps::Posix(),
-                                                          r.writer.path());
+  StatusOr<std::string> text =
+      persistence::ReadWholeFile(persistence::FileOps::Posix(), r.writer.path());
   REQUIRE(text.ok());
   CHECK(text->rfind(cmd, 0) == 0);  // the batch starts the file: no partial bytes before it
 }
