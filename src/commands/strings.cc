@@ -26,24 +26,24 @@ struct SetOptions {
   bool has_expire = false;
   bool relative = false;  // EX/PX: the propagated form must become PXAT
   int64_t expire_at_ms = -1;
+  // As parsed, before ResolveExpire reads the number: 0 EX, 1 PX, 2 EXAT, 3 PXAT.
+  int expire_kind = -1;
+  std::string_view expire_arg;
 };
 
 enum class SetFlavor { kSet, kGetex };
 
-// Parses [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] (and GETEX's PERSIST).
-// Replies with the error and returns false on bad input. As in Redis, every option is
-// matched before the expiry value is read (so a bad option wins over a bad number), and an
-// option may repeat (EX 1 EX 2: the last value wins) but never combine with a conflicting one.
-bool ParseSetOptions(CommandContext& ctx, size_t start, SetFlavor flavor, SetOptions* o,
-                     bool* persist) {
+// Parses [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] (and GETEX's PERSIST), without
+// reading the expiry's number (ResolveExpire does). Replies with the error and returns
+// false on bad input. As in Redis, every option is matched before the expiry value is read
+// (so a bad option wins over a bad number), and an option may repeat (EX 1 EX 2: the last
+// value wins) but never combine with a conflicting one.
+bool ParseSetSyntax(CommandContext& ctx, size_t start, SetFlavor flavor, SetOptions* o,
+                    bool* persist) {
   static constexpr std::string_view kExpireNames[] = {"EX", "PX", "EXAT", "PXAT"};
   const bool is_set = flavor == SetFlavor::kSet;
-  int expire_kind = -1;  // 0 EX, 1 PX, 2 EXAT, 3 PXAT
-  std::string_view expire_arg;
   ArgCursor cur(ctx.args, start);
   while (!cur.done()) {
-    // Matched by peeking: an option that is refused must not be consumed, or the next
-    // argument would be tried against the remaining options in its place.
     std::string_view opt = cur.Next();
     int kind = -1;
     for (int k = 0; k < 4; ++k) {
@@ -56,28 +56,34 @@ bool ParseSetOptions(CommandContext& ctx, size_t start, SetFlavor flavor, SetOpt
       o->xx = true;
     } else if (is_set && EqualsIgnoreCase(opt, "GET")) {
       o->get = true;
-    } else if (is_set && EqualsIgnoreCase(opt, "KEEPTTL") && expire_kind < 0) {
+    } else if (is_set && EqualsIgnoreCase(opt, "KEEPTTL") && o->expire_kind < 0) {
       o->keepttl = true;
-    } else if (!is_set && EqualsIgnoreCase(opt, "PERSIST") && expire_kind < 0) {
+    } else if (!is_set && EqualsIgnoreCase(opt, "PERSIST") && o->expire_kind < 0) {
       *persist = true;
-    } else if (kind >= 0 && (expire_kind < 0 || expire_kind == kind) && !o->keepttl &&
+    } else if (kind >= 0 && (o->expire_kind < 0 || o->expire_kind == kind) && !o->keepttl &&
                !persisting && !cur.done()) {
-      expire_kind = kind;
-      expire_arg = cur.Next();
+      o->expire_kind = kind;
+      o->expire_arg = cur.Next();
     } else {
       ctx.reply.Error(err::kSyntax);
       return false;
     }
   }
-  if (expire_kind < 0) return true;
+  return true;
+}
+
+// Reads the expiry number ParseSetSyntax found into an absolute time. Replies with the
+// error and returns false when it is not a valid time.
+bool ResolveExpire(CommandContext& ctx, SetOptions* o) {
+  if (o->expire_kind < 0) return true;
   int64_t v;
-  if (!ParseInt64(expire_arg, &v)) {
+  if (!ParseInt64(o->expire_arg, &v)) {
     ctx.reply.Error(err::kNotInteger);
     return false;
   }
   TtlUnit unit =
-      (expire_kind == 0 || expire_kind == 2) ? TtlUnit::kSeconds : TtlUnit::kMilliseconds;
-  bool relative = expire_kind < 2;
+      (o->expire_kind == 0 || o->expire_kind == 2) ? TtlUnit::kSeconds : TtlUnit::kMilliseconds;
+  bool relative = o->expire_kind < 2;
   if (v <= 0 || !ToAbsoluteMs(v, unit, relative, ctx.now_ms(), &o->expire_at_ms)) {
     ctx.reply.Error(err::InvalidExpire(ctx.command.name));
     return false;
@@ -132,7 +138,7 @@ void SetCommand(CommandContext& ctx) {
     return;
   }
   SetOptions o;
-  if (!ParseSetOptions(ctx, 3, SetFlavor::kSet, &o, nullptr)) return;
+  if (!ParseSetSyntax(ctx, 3, SetFlavor::kSet, &o, nullptr) || !ResolveExpire(ctx, &o)) return;
   std::string old;
   bool had_old = false;
   if (o.get) {
@@ -222,12 +228,13 @@ void GetexCommand(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
   SetOptions o;
   bool persist = false;
-  if (!ParseSetOptions(ctx, 2, SetFlavor::kGetex, &o, &persist)) return;
+  if (!ParseSetSyntax(ctx, 2, SetFlavor::kGetex, &o, &persist)) return;
   const Entry* e = ctx.keyspace.Find(key);
   if (e == nullptr) {
-    ctx.reply.Null();
+    ctx.reply.Null();  // Redis looks the key up before it reads the time
     return;
   }
+  if (!ResolveExpire(ctx, &o)) return;
   ctx.reply.Bulk(e->value());
   if (o.has_expire) {
     if (o.expire_at_ms <= ctx.now_ms() && ctx.client.kind == ClientKind::kNormal) {

@@ -110,8 +110,10 @@ bool ClientSession::ExecuteOne(cmd::Args argv) {
   if (state_.reply_mode == cmd::ReplyMode::kSkipNext) state_.reply_mode = cmd::ReplyMode::kSkipThis;
   writer_.set_output(state_.reply_mode == cmd::ReplyMode::kOn ? &conn_->output() : nullptr);
   const uint64_t seq_before = server_->appended_seq();
-  if (server_->dispatcher().Execute(state_, writer_, argv) ==
-      cmd::Dispatcher::Outcome::kPostponed) {
+  executing_ = true;
+  const cmd::Dispatcher::Outcome outcome = server_->dispatcher().Execute(state_, writer_, argv);
+  executing_ = false;
+  if (outcome == cmd::Dispatcher::Outcome::kPostponed) {
     state_.reply_mode = mode_before;  // CLIENT REPLY SKIP still applies to it when it runs
     return false;
   }
@@ -198,7 +200,9 @@ void ClientSession::ReleaseIdleBuffers() {
 
 void ClientSession::Kill() {
   state_.close_after_reply = true;
-  conn_->CloseAfterFlush();
+  // A client killing itself (CLIENT KILL ID <own id>) still gets the reply of that
+  // command: ProcessInput closes it once the reply is queued, as Redis does.
+  if (!executing_) conn_->CloseAfterFlush();
 }
 
 void ClientSession::OnClose() {

@@ -85,6 +85,7 @@ class ClientSession final : public net::ConnectionHandler {
   bool paused_ = false;
   uint64_t ack_barrier_ = 0;
   std::vector<std::string> pending_;  // the command that met a CLIENT PAUSE
+  bool executing_ = false;            // inside Dispatcher::Execute for this client
   bool reading_paused_for_output_ = false;
   int64_t soft_limit_since_ms_ = 0;
   store::PrefetchWindow prefetch_;

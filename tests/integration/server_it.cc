@@ -303,6 +303,26 @@ TEST_CASE("CLIENT KILL") {
   CHECK(Cmd(victim3, {"PING"}).type == 0);
   CHECK(s({"CLIENT", "KILL", "ID", "x"}).is_error());
   CHECK(s({"PING"}) == St("PONG"));
+  // A client that kills itself gets the reply first (Redis: close after reply).
+  for (const std::string how : {"ID", "ADDR", "old"}) {
+    CAPTURE(how);
+    RawConn self(s.srv.port());
+    REQUIRE(self.connected());
+    REQUIRE(self.Send("CLIENT INFO\r\n"));
+    std::string info = self.ReadReply();
+    info = info.substr(info.find("\r\n") + 2);  // the bulk string's text
+    if (how == "ID") {
+      REQUIRE(self.Send("CLIENT KILL ID " + ClientField(info, "id") + " SKIPME no\r\n"));
+      CHECK(self.ReadReply() == ":1\r\n");
+    } else if (how == "ADDR") {
+      REQUIRE(self.Send("CLIENT KILL ADDR " + ClientField(info, "addr") + " SKIPME no\r\n"));
+      CHECK(self.ReadReply() == ":1\r\n");
+    } else {
+      REQUIRE(self.Send("CLIENT KILL " + ClientField(info, "addr") + "\r\n"));
+      CHECK(self.ReadReply() == "+OK\r\n");
+    }
+    CHECK(self.WaitClosed());
+  }
 }
 
 TEST_CASE("CLIENT REPLY OFF ON SKIP") {

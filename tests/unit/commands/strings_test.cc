@@ -136,6 +136,12 @@ const std::vector<RedisCase> kRedisCases = {
     {"GETEX", {
         {{"GETEX", "nokey"}, "$-1\r\n"s},
         {{"GETEX", "nokey", "EX", "100"}, "$-1\r\n"s},
+        // The key is looked up before the time is read: a missing key wins over a bad time.
+        {{"GETEX", "nokey", "EX", "0"}, "$-1\r\n"s},
+        {{"GETEX", "nokey", "PX", "-1"}, "$-1\r\n"s},
+        {{"GETEX", "nokey", "EXAT", "abc"}, "$-1\r\n"s},
+        {{"GETEX", "nokey", "EX", "9223372036854775807"}, "$-1\r\n"s},
+        {{"GETEX", "nokey", "EX"}, "-ERR syntax error\r\n"s},
         {{"SET", "k", "v"}, "+OK\r\n"s},
         {{"GETEX", "k"}, "$1\r\nv\r\n"s},
         {{"TTL", "k"}, ":-1\r\n"s},
