@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -76,30 +77,29 @@ const std::string& RunId() {
 }  // namespace
 
 std::string Server::Info(const std::vector<std::string>& requested) {
-  static const std::vector<std::string> kDefault = {
-      "server", "clients", "memory",     "persistence", "stats",   "replication",
-      "cpu",    "modules", "errorstats", "cluster",     "keyspace"};
-  std::vector<std::string> sections;
-  bool all = false;
+  // Redis prints the sections in this fixed order whatever order they were asked in, and
+  // each once; "default" leaves out commandstats and latencystats.
+  static constexpr std::string_view kOrder[] = {
+      "server",  "clients",      "memory",     "persistence",  "stats",   "replication", "cpu",
+      "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"};
+  auto is_extra = [](std::string_view n) { return n == "commandstats" || n == "latencystats"; };
+  std::vector<std::string_view> wanted;
   for (const std::string& r : requested) {
-    if (r == "all" || r == "everything") {
-      all = true;
-    } else if (r == "default") {
-      sections.insert(sections.end(), kDefault.begin(), kDefault.end());
-    } else {
-      sections.push_back(r);
+    for (std::string_view n : kOrder) {
+      if (r == "all" || r == "everything" || (r == "default" && !is_extra(n)) || r == n) {
+        wanted.push_back(n);
+      }
     }
   }
-  if (requested.empty() || all) {
-    sections = kDefault;
-    if (all) {
-      sections.insert(sections.begin() + 9, "commandstats");
-      sections.insert(sections.begin() + 10, "latencystats");
+  if (requested.empty()) {
+    for (std::string_view n : kOrder) {
+      if (!is_extra(n)) wanted.push_back(n);
     }
   }
   std::string out;
-  for (const std::string& name : sections) {
-    std::string text = InfoSection(name);
+  for (std::string_view name : kOrder) {
+    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
+    std::string text = InfoSection(std::string(name));
     if (text.empty()) continue;
     if (!out.empty()) out += "\r\n";
     out += text;

@@ -505,6 +505,23 @@ TEST_CASE("INFO sections and fields") {
   CHECK(Contains(two, "# Clients"));
   CHECK(!Contains(two, "# Memory"));
 
+  // Each section once, in Redis's fixed order, whatever the request's order.
+  auto headers = [](const std::string& text) {
+    std::vector<std::string> h;
+    for (size_t at = text.find('#'); at != std::string::npos; at = text.find("\r\n#", at)) {
+      if (text[at] != '#') at += 2;
+      h.push_back(text.substr(at, text.find("\r\n", at) - at));
+      at = text.find("\r\n", at);
+    }
+    return h;
+  };
+  CHECK(headers(Cmd(s.c, {"INFO", "keyspace", "server", "server"}).str) ==
+        std::vector<std::string>{"# Server", "# Keyspace"});
+  CHECK(headers(Info(s.c.get(), "all")) ==
+        std::vector<std::string>{"# Server", "# Clients", "# Memory", "# Persistence", "# Stats",
+                                 "# Replication", "# CPU", "# Modules", "# Commandstats",
+                                 "# Errorstats", "# Latencystats", "# Cluster", "# Keyspace"});
+
   std::string stats = Info(s.c.get(), "commandstats");
   CHECK(StartsWith(InfoField(stats, "cmdstat_set"), "calls=2,usec="));
   CHECK(StartsWith(InfoField(stats, "cmdstat_get"), "calls=1,usec="));
