@@ -134,11 +134,12 @@ void CopyCommand(CommandContext& ctx) {
   // a view into src's bytes dangling.
   std::string value(e->value());
   int64_t expire_at_ms = e->expire_at_ms();
+  const store::StringForm form = e->string_form();
   if (ctx.keyspace.Peek(dst) != nullptr && !replace) {
     ctx.reply.Integer(0);
     return;
   }
-  ctx.keyspace.Set(dst, value, expire_at_ms);
+  ctx.keyspace.Set(dst, value, expire_at_ms, /*keep_ttl=*/false, form);
   ctx.MarkDirty();
   ctx.reply.Integer(1);
 }
@@ -352,14 +353,15 @@ Command Make(const char* name, int arity, uint32_t flags, KeySpec keys, Handler 
 
 }  // namespace
 
-// The encoding Redis would pick for a string of this content (tryObjectEncoding): an
-// integer that fits a long, else the embedded form up to 44 bytes, else raw; a value
-// edited in place is always raw, as in Redis.
+// The encoding Redis would report (tryObjectEncoding for values set whole): an integer
+// that fits a long, else the embedded form up to 44 bytes, else raw; a value edited in
+// place is always raw and INCRBYFLOAT's result never int, as in Redis.
 const char* StringEncodingName(const store::Entry& e) {
   std::string_view v = e.value();
   int64_t n;
-  if (e.edited_in_place()) return "raw";
-  if (v.size() <= 20 && ParseInt64(v, &n)) return "int";
+  const store::StringForm form = e.string_form();
+  if (form == store::StringForm::kRaw) return "raw";
+  if (form == store::StringForm::kByContent && v.size() <= 20 && ParseInt64(v, &n)) return "int";
   return v.size() <= 44 ? "embstr" : "raw";
 }
 

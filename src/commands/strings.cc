@@ -357,7 +357,7 @@ void IncrbyfloatCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR increment would produce NaN or Infinity");
     return;
   }
-  ctx.keyspace.Set(key, *text, -1, /*keep_ttl=*/true);
+  ctx.keyspace.Set(key, *text, -1, /*keep_ttl=*/true, store::StringForm::kNotInteger);
   // Floating point text is not replayed: the result is, so every copy agrees exactly.
   ctx.PropagateAs({"SET", key, *text, "KEEPTTL"});
   ctx.reply.Bulk(*text);

@@ -684,6 +684,11 @@ void Keyspace::SyncVolatileBytes() {
   volatile_bytes_ = now;
 }
 
+void Keyspace::SetForm(Entry* e, StringForm form) {
+  e->flags_ = static_cast<uint8_t>((e->flags_ & ~Entry::kFormMask) |
+                                   (static_cast<uint8_t>(form) << Entry::kFormShift));
+}
+
 void Keyspace::Touch(Entry* e, int64_t now_ms) {
   e->lru_ = LruClock(now_ms);
   if (lru_head_.lru_prev_ != e) {
@@ -814,7 +819,7 @@ void Keyspace::ResetStats() {
 // ---- Writes ----
 
 const Entry* Keyspace::Set(std::string_view key, std::string_view value, int64_t expire_at_ms,
-                           bool keep_ttl) {
+                           bool keep_ttl, StringForm form) {
   if (rehash_index_ >= 0) RehashBuckets(1);
   int64_t now_ms = clock_->NowMs();
   uint64_t h = Hash(key);
@@ -863,7 +868,7 @@ const Entry* Keyspace::Set(std::string_view key, std::string_view value, int64_t
     InsertIntoTable(e, h);
   }
   if (with_ext) SetExtExpire(e, std::max<int64_t>(ttl, 0));
-  e->flags_ &= static_cast<uint8_t>(~Entry::kEditedInPlace);
+  SetForm(e, form);
   Touch(e, now_ms);
   Modified(key);
   return e;
@@ -901,7 +906,7 @@ char* Keyspace::ResizeValue(std::string_view key, size_t new_len) {
   }
   char* v = ValuePtr(e);
   if (new_len > old_len) std::memset(v + old_len, 0, new_len - old_len);
-  e->flags_ |= Entry::kEditedInPlace;
+  SetForm(e, StringForm::kRaw);
   Touch(e, clock_->NowMs());
   Modified(key);
   return v;
@@ -995,6 +1000,7 @@ void Keyspace::Rename(std::string_view src, std::string_view dst) {
   e->lru_next_ = old->lru_next_;
   e->lru_ = old->lru_;
   e->type_ = old->type_;
+  SetForm(e, old->string_form());
   if (!v.empty()) std::memcpy(ValuePtr(e), v.data(), v.size());
   if (ext) std::memcpy(ExtOf(e), ExtOf(old), kExtBytes);
   Relocate(nullptr, e, ext);

@@ -41,6 +41,14 @@ const char* EvictionPolicyName(EvictionPolicy p);
 // later types do not change the layout.
 enum class ValueType : uint8_t { kString = 0 };
 
+// How Redis would encode a string value (OBJECT ENCODING): by its content, or fixed by
+// the command that made it. Kept through RENAME and COPY, as Redis keeps the object.
+enum class StringForm : uint8_t {
+  kByContent = 0,   // SET & co.: "int" if it reads as an integer, else embstr/raw by length
+  kRaw = 1,         // edited in place (APPEND, SETRANGE): always "raw"
+  kNotInteger = 2,  // INCRBYFLOAT's result: embstr/raw by length, never "int"
+};
+
 // One key. Layout is private to the keyspace; callers read through these accessors.
 class Entry {
  public:
@@ -48,9 +56,9 @@ class Entry {
   std::string_view value() const;
   ValueType type() const { return static_cast<ValueType>(type_); }
   bool has_expire() const { return (flags_ & kHasExpire) != 0; }
-  // The value was changed in place (APPEND, SETRANGE) since it was last set whole: Redis
-  // then reports the "raw" encoding, whatever the content.
-  bool edited_in_place() const { return (flags_ & kEditedInPlace) != 0; }
+  StringForm string_form() const {
+    return static_cast<StringForm>((flags_ & kFormMask) >> kFormShift);
+  }
   // Absolute expiry in ms since the epoch; -1 without a TTL.
   int64_t expire_at_ms() const;
   // LRU clock (seconds, wrapping) of the last access.
@@ -60,7 +68,8 @@ class Entry {
   friend class Keyspace;
   Entry() = default;
   static constexpr uint8_t kHasExpire = 1;
-  static constexpr uint8_t kEditedInPlace = 2;
+  static constexpr uint8_t kFormShift = 1;
+  static constexpr uint8_t kFormMask = 3 << kFormShift;  // a StringForm
 
   Entry* hash_next_;
   Entry* lru_prev_;
@@ -144,10 +153,10 @@ class Keyspace {
   // Creates or replaces the key. expire_at_ms: -1 clears any TTL; keep_ttl keeps the old
   // one (SET KEEPTTL). Returns the stored entry.
   const Entry* Set(std::string_view key, std::string_view value, int64_t expire_at_ms = -1,
-                   bool keep_ttl = false);
+                   bool keep_ttl = false, StringForm form = StringForm::kByContent);
   // Resizes the value of an existing key to new_len, keeping the first min(old,new) bytes
   // and zero-filling the rest, and returns its bytes for the caller to write into
-  // (APPEND, SETRANGE). The key must exist.
+  // (APPEND, SETRANGE). The key must exist. The value's form becomes kRaw.
   char* ResizeValue(std::string_view key, size_t new_len);
   bool Delete(std::string_view key);
   // Sets an absolute TTL on an existing key; false if the key is missing. A time in the
@@ -225,6 +234,7 @@ class Keyspace {
   void Relocate(Entry** slot, Entry* moved, bool on_volatile_list);
   Entry* Rebuild(Entry** slot, size_t value_len, bool with_ext, std::string_view fill,
                  size_t alloc_bytes);
+  static void SetForm(Entry* e, StringForm form);
   void Touch(Entry* e, int64_t now_ms);
   void LruUnlink(Entry* e);
   void LruPushNewest(Entry* e);
