@@ -6,6 +6,7 @@
 // so Settings stays the single source of truth.
 #include "server/config.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ constexpr size_t kMaxBindAddresses = 16;
 constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr uint64_t kUint64Max = std::numeric_limits<uint64_t>::max();
+constexpr int64_t kUint32Max = std::numeric_limits<uint32_t>::max();
 constexpr uint64_t kMb = 1024 * 1024;
 
 enum OptionFlags : unsigned {
@@ -230,6 +232,21 @@ OptionSpec Int(std::string_view name, T Settings::*field, int64_t min, int64_t m
           RangedSetter(field, ParseInt64, "argument couldn't be parsed into an integer", min, max),
       .get = [field](const Settings& s) { return std::to_string(s.*field); },
   };
+}
+
+// An integer accepted within [min, max] but stored within [lo, hi], as Redis does for hz
+// (any non-negative value is taken, 1..500 is used) and maxclients.
+OptionSpec ClampedInt(std::string_view name, int Settings::*field, int64_t min, int64_t max,
+                      int lo, int hi, unsigned flags) {
+  OptionSpec spec = Int(name, field, min, max, flags);
+  spec.set = [field, min, max, lo, hi](Settings* s, const Args& a) -> std::string {
+    int64_t v;
+    if (!ParseInt64(a[0], &v)) return "argument couldn't be parsed into an integer";
+    if (v < min || v > max) return RangeError(min, max);
+    s->*field = static_cast<int>(std::clamp<int64_t>(v, lo, hi));
+    return {};
+  };
+  return spec;
 }
 
 // Bytes, with Redis's units (1k = 1000, 1kb = 1024, m/mb, g/gb). Printed as plain bytes by
@@ -436,6 +453,22 @@ OptionSpec Daemonize() {
   };
 }
 
+// PyKV has one database, db 0. Clients read `databases` to learn how many SELECT takes;
+// a config asking for more is refused rather than silently given one.
+OptionSpec Databases() {
+  return {
+      .name = "databases",
+      .flags = kImmutable,
+      .set = [](Settings*, const Args& a) -> std::string {
+        int64_t v;
+        if (!ParseInt64(a[0], &v)) return "argument couldn't be parsed into an integer";
+        if (v != 1) return "PyKV has a single database (db 0): databases must be 1";
+        return {};
+      },
+      .get = [](const Settings&) { return std::string("1"); },
+  };
+}
+
 std::vector<OptionSpec> BuildSpecs() {
   std::vector<OptionSpec> t;
   // Network
@@ -443,7 +476,7 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(Int("port", &Settings::port, 0, 65535, kImmutable));
   t.push_back(String("port-file", &Settings::port_file, kImmutable));
   t.push_back(Int("tcp-backlog", &Settings::tcp_backlog, 0, kIntMax, kImmutable));
-  t.push_back(Int("maxclients", &Settings::maxclients, 1, kIntMax, kMutable));
+  t.push_back(ClampedInt("maxclients", &Settings::maxclients, 1, kUint32Max, 1, kIntMax, kMutable));
   t.push_back(Int("timeout", &Settings::timeout, 0, kIntMax, kMutable));
   t.push_back(Int("tcp-keepalive", &Settings::tcp_keepalive, 0, kIntMax, kMutable));
   t.push_back(Bool("protected-mode", &Settings::protected_mode, kMutable));
@@ -455,7 +488,8 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(String("logfile", &Settings::logfile, kImmutable));
   t.push_back(String("pidfile", &Settings::pidfile, kImmutable));
   t.push_back(String("dir", &Settings::dir, kProtected, CheckNotEmpty));
-  t.push_back(Int("hz", &Settings::hz, 1, 500, kMutable));
+  t.push_back(ClampedInt("hz", &Settings::hz, 0, kIntMax, 1, 500, kMutable));
+  t.push_back(Databases());
   // Redis 7 protects DEBUG the same way: off unless enabled at start-up.
   t.push_back(Enum("enable-debug-command", &Settings::enable_debug_command, {"no", "yes", "local"},
                    kImmutable));

@@ -109,6 +109,7 @@ TEST_CASE("defaults print like Redis 7.0") {
       {"pidfile", ""},
       {"dir", "."},
       {"hz", "10"},
+      {"databases", "1"},
       {"enable-debug-command", "no"},
       {"maxkeys", "0"},
       {"maxmemory", "0"},
@@ -285,9 +286,9 @@ TEST_CASE("command line: [config-file] [--name value ...] overrides the file") {
           ">>> 'port \"1\" \"2\"'\n"
           "wrong number of arguments");
     Config e;
-    bad = LoadArgs(&e, {file, "--hz", "0"});
+    bad = LoadArgs(&e, {file, "--hz", "-1"});
     REQUIRE_FALSE(bad.ok());
-    CHECK(bad.message().ends_with("argument must be between 1 and 500 inclusive"));
+    CHECK(bad.message().ends_with("argument must be between 0 and 2147483647 inclusive"));
     Config f;
     bad = LoadArgs(&f, {"--nope", "1"});
     REQUIRE_FALSE(bad.ok());
@@ -333,12 +334,29 @@ TEST_CASE("integer options: Redis string2ll rules and ranges") {
           "ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be "
           "parsed into an integer");
   }
-  CHECK(SetError("hz", "0").ends_with("argument must be between 1 and 500 inclusive"));
-  CHECK(SetError("hz", "501").ends_with("argument must be between 1 and 500 inclusive"));
-  CHECK(LoadError("hz 0") == "argument must be between 1 and 500 inclusive");
+  // As Redis: any non-negative hz is accepted and used within 1..500.
+  CHECK(SetError("hz", "-1").ends_with("argument must be between 0 and 2147483647 inclusive"));
+  CHECK(LoadError("hz -1") == "argument must be between 0 and 2147483647 inclusive");
+  for (auto [given, used] : {std::pair{"0", "1"}, {"501", "500"}, {"2147483647", "500"}, {"7", "7"}}) {
+    Config c;
+    CHECK(c.SetAtRuntime({{"hz", given}}).ok());
+    CHECK(c.Get("hz") == std::vector<std::pair<std::string, std::string>>{{"hz", used}});
+  }
+  CHECK(SetError("maxclients", "0")
+            .ends_with("argument must be between 1 and 4294967295 inclusive"));
+  {
+    Config c;
+    CHECK(c.SetAtRuntime({{"maxclients", "4294967295"}}).ok());
+    CHECK(c.settings().maxclients == 2147483647);
+  }
+  // One database: clients asking CONFIG GET databases learn SELECT takes only 0.
+  CHECK(LoadError("databases 16") == "PyKV has a single database (db 0): databases must be 1");
+  {
+    Config c;
+    CHECK(c.LoadString("databases 1").ok());
+  }
+  CHECK(SetError("databases", "1").ends_with("can't set immutable config"));
   CHECK(SetError("timeout", "-1").ends_with("argument must be between 0 and 2147483647 inclusive"));
-  CHECK(
-      SetError("maxclients", "0").ends_with("argument must be between 1 and 2147483647 inclusive"));
   CHECK(SetError("tcp-keepalive", "99999999999999")
             .ends_with("argument must be between 0 and 2147483647 inclusive"));
   CHECK(SetError("slowlog-log-slower-than", "-5")
@@ -523,7 +541,7 @@ TEST_CASE("CONFIG GET globs") {
   CHECK(names ==
         std::vector<std::string>{"maxclients", "maxkeys", "maxmemory", "maxmemory-policy"});
 
-  CHECK(c.Get("*").size() == 33);
+  CHECK(c.Get("*").size() == 34);
   CHECK(c.Get("*max*").size() == 6);  // plus proto-max-bulk-len, slowlog-max-len
   CHECK(c.Get("hz") == Pairs{{"hz", "10"}});
   CHECK(c.Get("H?") == Pairs{{"hz", "10"}});
@@ -584,7 +602,7 @@ TEST_CASE("CONFIG SET calls on_change for each option whose value changed") {
   // maxmemory was already 0; names are the canonical ones, in the order given.
   CHECK(changed == std::vector<std::string>{"hz", "loglevel"});
   changed.clear();
-  CHECK_FALSE(c.SetAtRuntime({{"timeout", "5"}, {"hz", "0"}}).ok());
+  CHECK_FALSE(c.SetAtRuntime({{"timeout", "5"}, {"hz", "-1"}}).ok());
   CHECK(changed.empty());
   // Loading files is start-up, not a change notification.
   REQUIRE(c.LoadString("hz 30\n").ok());
