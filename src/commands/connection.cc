@@ -214,9 +214,20 @@ void ClientSetinfoCommand(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-// Parses "TYPE t", "ID a b c", "ADDR ...", ... filters shared by CLIENT LIST and KILL.
-bool ParseClientFilter(CommandContext& ctx, size_t start, bool for_kill, ClientFilter* f) {
-  ArgCursor cur(ctx.args, start);
+// "TYPE t" of CLIENT LIST and KILL; false (and the error replied) for an unknown type.
+bool ParseClientType(CommandContext& ctx, std::string_view name, ClientFilter* f) {
+  std::string t = ToLower(name);
+  if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
+    ctx.reply.Error("ERR Unknown client type '" + t + "'");
+    return false;
+  }
+  f->type = t == "slave" ? "replica" : t;
+  return true;
+}
+
+// CLIENT KILL's filters: ID, TYPE, ADDR, LADDR, USER, SKIPME, combined.
+bool ParseKillFilter(CommandContext& ctx, ClientFilter* f) {
+  ArgCursor cur(ctx.args, 2);
   f->caller_id = ctx.client.id;
   while (!cur.done()) {
     if (cur.remaining() < 2) {
@@ -224,39 +235,26 @@ bool ParseClientFilter(CommandContext& ctx, size_t start, bool for_kill, ClientF
       return false;
     }
     if (cur.Accept("ID")) {
-      f->ids.emplace();
-      if (for_kill) {
-        int64_t id;
-        if (!cur.NextInt64(&id) || id <= 0) {
-          ctx.reply.Error("ERR client-id should be greater than 0");
-          return false;
-        }
-        f->ids->push_back(static_cast<uint64_t>(id));
-        continue;
-      }
-      while (!cur.done()) {
-        int64_t id;
-        if (!ParseInt64(cur.Peek(), &id) || id <= 0) {
-          ctx.reply.Error("ERR Invalid client ID");
-          return false;
-        }
-        cur.Next();
-        f->ids->push_back(static_cast<uint64_t>(id));
-      }
-    } else if (cur.Accept("TYPE")) {
-      std::string t = ToLower(cur.Next());
-      if (t != "normal" && t != "master" && t != "replica" && t != "slave" && t != "pubsub") {
-        ctx.reply.Error("ERR Unknown client type '" + t + "'");
+      int64_t id;
+      if (!cur.NextInt64(&id) || id <= 0) {
+        ctx.reply.Error("ERR client-id should be greater than 0");
         return false;
       }
-      f->type = t == "slave" ? "replica" : t;
-    } else if (for_kill && cur.Accept("ADDR")) {
+      f->ids.emplace().push_back(static_cast<uint64_t>(id));
+    } else if (cur.Accept("TYPE")) {
+      if (!ParseClientType(ctx, cur.Next(), f)) return false;
+    } else if (cur.Accept("ADDR")) {
       f->addr = std::string(cur.Next());
-    } else if (for_kill && cur.Accept("LADDR")) {
+    } else if (cur.Accept("LADDR")) {
       f->laddr = std::string(cur.Next());
-    } else if (for_kill && cur.Accept("USER")) {
-      f->user = std::string(cur.Next());
-    } else if (for_kill && cur.Accept("SKIPME")) {
+    } else if (cur.Accept("USER")) {
+      std::string user(cur.Next());
+      if (user != "default") {  // the only user there is
+        ctx.reply.Error("ERR No such user '" + user + "'");
+        return false;
+      }
+      f->user = std::move(user);
+    } else if (cur.Accept("SKIPME")) {
       std::string_view v = cur.Next();
       if (EqualsIgnoreCase(v, "yes")) {
         f->skipme = true;
@@ -274,12 +272,30 @@ bool ParseClientFilter(CommandContext& ctx, size_t start, bool for_kill, ClientF
   return true;
 }
 
+// CLIENT LIST [TYPE t | ID id [id ...]]: one filter or none, as in Redis 7.0. IDs that
+// name no client (0, -1, gone) simply list nothing.
 void ClientListCommand(CommandContext& ctx) {
   ClientFilter f;
   f.skipme = false;
-  if (!ParseClientFilter(ctx, 2, /*for_kill=*/false, &f)) return;
-  std::string text = ctx.server.ClientList(f);
-  ctx.reply.Verbatim(text);
+  f.caller_id = ctx.client.id;
+  const size_t argc = ctx.args.size();
+  if (argc == 4 && EqualsIgnoreCase(ctx.args[2], "TYPE")) {
+    if (!ParseClientType(ctx, ctx.args[3], &f)) return;
+  } else if (argc > 3 && EqualsIgnoreCase(ctx.args[2], "ID")) {
+    f.ids.emplace();
+    for (size_t i = 3; i < argc; ++i) {
+      int64_t id;
+      if (!ParseInt64(ctx.args[i], &id)) {
+        ctx.reply.Error("ERR Invalid client ID");
+        return;
+      }
+      if (id > 0) f.ids->push_back(static_cast<uint64_t>(id));
+    }
+  } else if (argc != 2) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  ctx.reply.Verbatim(ctx.server.ClientList(f));
 }
 
 void ClientInfoCommand(CommandContext& ctx) {
@@ -299,7 +315,7 @@ void ClientKillCommand(CommandContext& ctx) {
     }
     return;
   }
-  if (!ParseClientFilter(ctx, 2, /*for_kill=*/true, &f)) return;
+  if (!ParseKillFilter(ctx, &f)) return;
   ctx.reply.Integer(static_cast<int64_t>(ctx.server.KillClients(f)));
 }
 
@@ -322,9 +338,17 @@ void ClientReplyCommand(CommandContext& ctx) {
 }
 
 void ClientPauseCommand(CommandContext& ctx) {
+  if (ctx.args.size() > 4) {
+    ctx.reply.Error(err::SubcommandSyntax(ctx.args));
+    return;
+  }
   int64_t ms;
-  if (!ParseInt64(ctx.args[2], &ms) || ms < 0) {
+  if (!ParseInt64(ctx.args[2], &ms)) {
     ctx.reply.Error("ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (ms < 0) {
+    ctx.reply.Error("ERR timeout is negative");
     return;
   }
   bool writes_only = false;
@@ -335,9 +359,6 @@ void ClientPauseCommand(CommandContext& ctx) {
       ctx.reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
       return;
     }
-  } else if (ctx.args.size() > 4) {
-    ctx.reply.Error(err::kSyntax);
-    return;
   }
   ctx.server.PauseClients(ctx.now_ms() + ms, writes_only);
   ctx.reply.Ok();
@@ -402,7 +423,7 @@ void ClientHelpCommand(CommandContext& ctx) {
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply.ArrayHeader(std::size(kLines));
   for (const char* l : kLines) ctx.reply.Simple(l);

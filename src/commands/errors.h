@@ -29,6 +29,9 @@ inline constexpr std::string_view kStringTooLong =
 std::string WrongArgs(std::string_view command_name);  // wrong number of arguments
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args);
 std::string UnknownSubcommand(std::string_view sub, std::string_view parent);
+// A known subcommand given the wrong number of arguments where Redis checks the count in
+// the handler (CLIENT PAUSE a b c, SLOWLOG GET 1 2): args[0] and args[1] are named.
+std::string SubcommandSyntax(std::span<const std::string_view> args);
 std::string InvalidExpire(std::string_view command_name);
 
 }  // namespace pykv::cmd::err

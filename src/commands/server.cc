@@ -50,7 +50,7 @@ void ConfigGetCommand(CommandContext& ctx) {
 
 void ConfigSetCommand(CommandContext& ctx) {
   if ((ctx.args.size() - 2) % 2 != 0) {
-    ctx.reply.Error(err::WrongArgs("config|set"));
+    ctx.reply.Error(err::kSyntax);
     return;
   }
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -86,7 +86,7 @@ void ConfigHelpCommand(CommandContext& ctx) {
              "    Return parameters matching the glob-like <pattern> and their values.",
              "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
              "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
-             "    Rewrite the configuration file.", "HELP", "    Print this help."});
+             "    Rewrite the configuration file.", "HELP", "    Prints this help."});
 }
 
 // ---- misc ----
@@ -182,6 +182,10 @@ void MonitorCommand(CommandContext& ctx) {
 // ---- SLOWLOG ----
 
 void SlowlogGetCommand(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.reply.Error(err::SubcommandSyntax(ctx.args));
+    return;
+  }
   int64_t count = 10;
   if (ctx.args.size() == 3) {
     if (!ParseInt64(ctx.args[2], &count) || count < -1) {
@@ -220,7 +224,7 @@ void SlowlogHelpCommand(CommandContext& ctx) {
              "    Entries are made of:",
              "    id, timestamp, time in microseconds, arguments array, client IP and port,",
              "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
-             "    Reset the slowlog.", "HELP", "    Print this help."});
+             "    Reset the slowlog.", "HELP", "    Prints this help."});
 }
 
 // ---- LATENCY ----
@@ -286,7 +290,7 @@ void LatencyHelpCommand(CommandContext& ctx) {
             "    Return time-latency samples for the <event> class.", "LATEST",
             "    Return the latest latency samples for all events.", "RESET [<event> ...]",
             "    Reset latency data of one or more <event> classes.",
-            "    (default: reset all data for all event classes)", "HELP", "    Print this help."});
+            "    (default: reset all data for all event classes)", "HELP", "    Prints this help."});
 }
 
 // ---- MEMORY ----
@@ -297,6 +301,10 @@ void MemoryUsageCommand(CommandContext& ctx) {
     int64_t samples;
     if (!cur.NextInt64(&samples)) {
       ctx.reply.Error(cur.done() ? err::kSyntax : err::kNotInteger);
+      return;
+    }
+    if (samples < 0) {
+      ctx.reply.Error(err::kSyntax);
       return;
     }
   }
@@ -344,7 +352,7 @@ void MemoryHelpCommand(CommandContext& ctx) {
                   "USAGE <key> [SAMPLES <count>]",
                   "    Return memory in bytes used by <key> and its value. Nested values are",
                   "    sampled up to <count> times (default: 5, 0 means sample all).", "HELP",
-                  "    Print this help."});
+                  "    Prints this help."});
 }
 
 // ---- DEBUG ----
@@ -516,7 +524,7 @@ void DebugCommand(CommandContext& ctx) {
                "SLEEP <seconds>",
                "    Stop the server for <seconds>. Decimals allowed.",
                "HELP",
-               "    Print this help."});
+               "    Prints this help."});
   } else {
     ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
                     std::string(ctx.args[1]) + "'. Try DEBUG HELP.");
