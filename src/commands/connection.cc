@@ -1,6 +1,8 @@
 // The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET and CLIENT. These act
 // on the calling client's own state; server-wide facts (the client list, pausing) come
 // from the ServerContext.
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 #include "commands/arg_cursor.h"
@@ -34,6 +36,23 @@ void EchoCommand(CommandContext& ctx) {
 void QuitCommand(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
   ctx.reply.Ok();
+}
+
+// POST and "Host:" are not commands: they are what a browser sends when a web page makes it
+// talk HTTP to this port (cross-protocol scripting). The lines after them would run as
+// commands, so, as Redis does, the connection is dropped at once, unanswered, and the
+// attempt logged at most once a minute so an attacker cannot flood the log.
+void CrossProtocolAttackCommand(CommandContext& ctx) {
+  static int64_t last_logged_ms = -1;  // loop thread only
+  if (last_logged_ms < 0 || ctx.now_ms() - last_logged_ms > 60'000) {
+    spdlog::warn(
+        "Possible SECURITY ATTACK detected from {}: it sent POST or Host: (HTTP) to this port, "
+        "which is how a web page would try to run commands here (cross protocol scripting). "
+        "Connection aborted.",
+        ctx.client.addr);
+    last_logged_ms = ctx.now_ms();
+  }
+  ctx.client.close_after_reply = true;
 }
 
 // Checks a password for the default user (PyKV has no ACL users yet).
@@ -449,6 +468,11 @@ void RegisterConnectionCommands(CommandTable* t) {
                           "Returns the given string.", "1.0.0"));
   t->Register(MakeCommand("quit", -1, kConn | kNoAuth | kPubsubOk, {}, QuitCommand, "connection",
                           "Closes the connection.", "1.0.0"));
+  for (const char* name : {"post", "host:"}) {
+    t->Register(MakeCommand(name, -1, kLoadingOk | kStaleOk | kNoAuth | kPubsubOk, {},
+                            CrossProtocolAttackCommand, "connection",
+                            "Helps protect against cross-protocol attacks.", "2.8.0"));
+  }
   t->Register(MakeCommand("auth", -2, kConn | kNoAuth, {}, AuthCommand, "connection",
                           "Authenticates the connection.", "1.0.0", "O(N)"));
   t->Register(MakeCommand("hello", -1, kConn | kNoAuth, {}, HelloCommand, "connection",

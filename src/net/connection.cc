@@ -73,20 +73,22 @@ Connection::~Connection() {
   assert(closed_);
 }
 
-void Connection::InitAfterAccept() {
+bool Connection::InitAfterAccept() {
   // Replies are small and latency matters more than packet count; batching is done by
   // writing once per loop iteration instead.
   uv_tcp_nodelay(&tcp_, 1);
   sockaddr_storage ss{};
   int len = sizeof(ss);
-  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    peer_ = FormatAddress(ss, &peer_loopback_);
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return false;  // the peer reset it between accept and now
   }
+  peer_ = FormatAddress(ss, &peer_loopback_);
   ss = {};
   len = sizeof(ss);
   if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
     local_ = FormatAddress(ss, nullptr);
   }
+  return true;
 }
 
 void Connection::CloseOrphan(std::unique_ptr<Connection> conn) {

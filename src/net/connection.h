@@ -88,7 +88,8 @@ class Connection {
   // The Listener fills the addresses and socket options after uv_accept, and hands a
   // connection it could not accept to CloseOrphan().
   friend class Listener;
-  void InitAfterAccept();
+  // False when the peer is already gone (no address to read).
+  [[nodiscard]] bool InitAfterAccept();
   // Closes a connection nobody owns; it frees itself in its close callback.
   static void CloseOrphan(std::unique_ptr<Connection> conn);
 

@@ -113,8 +113,9 @@ void Listener::OnConnection(uv_stream_t* server, int status) {
     Connection::CloseOrphan(std::move(conn));
     return;
   }
-  conn->InitAfterAccept();
-  if (!self->on_accept_) {
+  // A client that connected and reset at once (a port scanner, a health probe) has no
+  // peer address any more: drop it quietly instead of treating it as a stranger.
+  if (!conn->InitAfterAccept() || !self->on_accept_) {
     Connection::CloseOrphan(std::move(conn));
     return;
   }

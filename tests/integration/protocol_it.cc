@@ -1,9 +1,15 @@
 // The wire protocol end to end: pipelining, a huge value, inline commands, protocol
 // errors (which close only the offending connection), error texts, and thousands of
 // concurrent connections. Expected bytes are Redis 7.0's.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -171,6 +177,49 @@ struct ProtoCase {
   std::string bytes;
   std::string reply;
 };
+
+TEST_CASE("HTTP sent to the port (cross-protocol scripting) is dropped before its body runs") {
+  Fx s;
+  for (const std::string request :
+       {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\nSET pwned 1\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\nSET pwned 1\r\n"}) {
+    CAPTURE(request);
+    RawConn raw(s.srv.port());
+    REQUIRE(raw.connected());
+    REQUIRE(raw.Send(request));
+    CHECK(raw.WaitClosed());
+    // Whatever GET / HTTP/1.1 answered, no command after the headers ran.
+    CHECK(raw.pending().find("+OK") == std::string::npos);
+    CHECK(s({"EXISTS", "pwned"}) == Int(0));
+  }
+  std::ifstream log(s.srv.log_path());
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("Possible SECURITY ATTACK detected") != std::string::npos);
+  CHECK(s({"PING"}) == St("PONG"));
+}
+
+TEST_CASE("connections reset right after connecting are dropped quietly") {
+  Fx s;
+  for (int i = 0; i < 300; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(s.srv.port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    linger l{1, 0};  // close sends RST
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    CHECK(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    close(fd);
+  }
+  CHECK(WaitFor([&] { return InfoInt(s.c.get(), "clients", "connected_clients") == 1; },
+                seconds(10)));
+  // None of them is a stranger refused by protected mode.
+  CHECK(InfoInt(s.c.get(), "stats", "rejected_connections") == 0);
+  std::ifstream log(s.srv.log_path());
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("Refused connection") == std::string::npos);
+}
 
 TEST_CASE("protocol errors close only the offending connection") {
   Fx s;
