@@ -66,10 +66,15 @@ Dispatcher::Outcome Dispatcher::Execute(ClientState& client, resp::ReplyWriter& 
 Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer,
                                             Args argv, bool in_exec) {
   const Command* cmd = table_.Find(argv[0]);
+  // CLIENT LIST's cmd= is the last command received, queued or refused too, as in Redis
+  // (which sets it at lookup); inside EXEC it stays "exec".
+  const bool track = !in_exec && !client.is_internal();
   if (cmd == nullptr) {
+    if (track) client.last_command = "NULL";
     Reject(client, writer, nullptr, err::UnknownCommand(argv[0], argv));
     return Outcome::kDone;
   }
+  if (track) client.last_command = cmd->name;
   if (!cmd->ArityOk(argv.size())) {
     Reject(client, writer, cmd, err::WrongArgs(cmd->name));
     return Outcome::kDone;
@@ -77,6 +82,7 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
   if (!cmd->subcommands.empty() && argv.size() >= 2) {
     const Command* sub = cmd->FindSubcommand(argv[1]);
     if (sub == nullptr) {
+      if (track) client.last_command = "NULL";
       Reject(client, writer, cmd, err::UnknownSubcommand(argv[1], cmd->name));
       return Outcome::kDone;
     }
@@ -85,6 +91,7 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
       return Outcome::kDone;
     }
     cmd = sub;
+    if (track) client.last_command = cmd->name;
   }
   // Inside EXEC the checks below were made when each command was queued and, for the
   // transaction as a whole, when EXEC itself arrived; Redis runs them the same way.
@@ -185,7 +192,6 @@ bool Dispatcher::OutOfMemory(bool may_add_keys) {
 void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd,
                      bool in_exec) {
   const bool internal = client.is_internal();
-  if (!internal) client.last_command = cmd.name;
   const uint64_t errors_before = writer.error_count();
   // Outside EXEC the frozen command time is the start: one clock read less per command.
   const int64_t start_us = in_exec ? clock_->LiveUs() : clock_->NowUs();

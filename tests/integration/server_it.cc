@@ -261,6 +261,20 @@ TEST_CASE("CLIENT ID SETNAME GETNAME LIST INFO") {
   CHECK(s({"CLIENT", "SETNAME", ""}) == Ok());
   CHECK(s({"CLIENT", "GETNAME"}) == Nil());
   CHECK(s({"CLIENT", "FOO"}).is_error());
+
+  // cmd= is the last command received: queued inside MULTI, or NULL when unknown.
+  auto other_cmd = [&] {
+    return ClientField(s({"CLIENT", "LIST", "ID", std::to_string(other_id.integer)}).str, "cmd");
+  };
+  CHECK(Cmd(other, {"MULTI"}) == Ok());
+  CHECK(Cmd(other, {"SET", "k", "v"}) == St("QUEUED"));
+  CHECK(other_cmd() == "set");
+  CHECK(Cmd(other, {"EXEC"}).is_array());
+  CHECK(other_cmd() == "exec");
+  CHECK(Cmd(other, {"NOSUCH"}).is_error());
+  CHECK(other_cmd() == "NULL");
+  CHECK(Cmd(other, {"CLIENT", "NOSUCH"}).is_error());
+  CHECK(other_cmd() == "NULL");
 }
 
 TEST_CASE("CLIENT SETINFO") {
