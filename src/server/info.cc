@@ -135,7 +135,7 @@ std::string Server::InfoSection(const std::string& name) {
     FieldI(&o, "uptime_in_days", UptimeSeconds() / 86400);
     FieldI(&o, "hz", s.hz);
     FieldI(&o, "configured_hz", s.hz);
-    Field(&o, "lru_clock", static_cast<uint64_t>((now_ms / 1000) & ((1 << 24) - 1)));
+    Field(&o, "lru_clock", static_cast<uint64_t>((now_ms / 1000) & store::Entry::kRedisLruClockMask));
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     Field(&o, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string());

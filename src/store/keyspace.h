@@ -63,6 +63,8 @@ class Entry {
   int64_t expire_at_ms() const;
   // LRU clock (seconds, wrapping) of the last access.
   uint32_t lru_seconds() const { return lru_; }
+  // The same as Redis shows it (DEBUG OBJECT lru:, INFO lru_clock): 24 bits of seconds.
+  static constexpr uint32_t kRedisLruClockMask = (1u << 24) - 1;
 
  private:
   friend class Keyspace;

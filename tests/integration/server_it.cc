@@ -821,6 +821,16 @@ TEST_CASE("DEBUG SLEEP OBJECT DIGEST DIGEST-VALUE") {
   CHECK(Contains(obj.str, " encoding:int "));
   CHECK(Contains(obj.str, " serializedlength:"));
   CHECK(Contains(obj.str, " lru_seconds_idle:"));
+  {
+    // lru: is Redis's 24-bit LRU clock, the value INFO lru_clock shows, not Unix time.
+    size_t at = obj.str.find(" lru:");
+    REQUIRE(at != std::string::npos);
+    const long long lru = std::stoll(obj.str.substr(at + 5));
+    const long long clock = std::stoll(InfoField(Info(s.c.get(), "server"), "lru_clock"));
+    CHECK(lru < (1 << 24));
+    CHECK(clock - lru >= 0);
+    CHECK(clock - lru <= 5);
+  }
   CHECK(s({"DEBUG", "OBJECT", "nokey"}) == Err("ERR no such key"));
   CHECK(s({"DEBUG", "NOSUCH"}).is_error());
 }
