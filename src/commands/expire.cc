@@ -78,7 +78,7 @@ void ExpireGeneric(CommandContext& ctx, TtlUnit unit, bool relative) {
     ctx.reply.Error(err::InvalidExpire(ctx.command.name));
     return;
   }
-  const Entry* e = ctx.keyspace.Find(key);
+  const Entry* e = ctx.keyspace.FindForWrite(key);
   if (e == nullptr) {
     ctx.reply.Integer(0);
     return;
@@ -117,7 +117,7 @@ void PexpireatCommand(CommandContext& ctx) {
 // TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 without a TTL. Seconds are
 // rounded to the nearest, as Redis does.
 void TtlGeneric(CommandContext& ctx, bool output_ms, bool absolute) {
-  const Entry* e = ctx.keyspace.Peek(ctx.args[1]);
+  const Entry* e = ctx.keyspace.FindNoTouch(ctx.args[1]);
   if (e == nullptr) {
     ctx.reply.Integer(-2);
     return;

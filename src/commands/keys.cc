@@ -51,20 +51,20 @@ void ExistsCommand(CommandContext& ctx) {
   // Repeated keys count each time, as in Redis; existence checks do not refresh the LRU.
   int64_t count = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (ctx.keyspace.Peek(ctx.args[i]) != nullptr) ++count;
+    if (ctx.keyspace.FindNoTouch(ctx.args[i]) != nullptr) ++count;
   }
   ctx.reply.Integer(count);
 }
 
 void TypeCommand(CommandContext& ctx) {
-  const Entry* e = ctx.keyspace.Peek(ctx.args[1]);
+  const Entry* e = ctx.keyspace.FindNoTouch(ctx.args[1]);
   ctx.reply.Simple(e != nullptr ? TypeName(e) : "none");
 }
 
 void RenameGeneric(CommandContext& ctx, bool nx) {
   std::string_view src = ctx.args[1];
   std::string_view dst = ctx.args[2];
-  if (ctx.keyspace.Find(src) == nullptr) {
+  if (ctx.keyspace.FindForWrite(src) == nullptr) {
     ctx.reply.Error(err::kNoSuchKey);
     return;
   }
@@ -77,7 +77,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     }
     return;
   }
-  if (nx && ctx.keyspace.Peek(dst) != nullptr) {
+  if (nx && ctx.keyspace.FindForWrite(dst) != nullptr) {
     ctx.reply.Integer(0);
     return;
   }
@@ -135,7 +135,7 @@ void CopyCommand(CommandContext& ctx) {
   std::string value(e->value());
   int64_t expire_at_ms = e->expire_at_ms();
   const store::StringForm form = e->string_form();
-  if (ctx.keyspace.Peek(dst) != nullptr && !replace) {
+  if (ctx.keyspace.FindForWrite(dst) != nullptr && !replace) {
     ctx.reply.Integer(0);
     return;
   }
@@ -285,7 +285,7 @@ void TouchCommand(CommandContext& ctx) {
 // OBJECT's subcommands inspect a key without touching its LRU position (Redis's
 // LOOKUP_NOTOUCH); a missing key answers null.
 const Entry* ObjectLookup(CommandContext& ctx) {
-  const Entry* e = ctx.keyspace.Peek(ctx.args[2]);
+  const Entry* e = ctx.keyspace.FindNoTouch(ctx.args[2]);
   if (e == nullptr) ctx.reply.Null();
   return e;
 }

@@ -110,7 +110,7 @@ void PropagateSet(CommandContext& ctx, std::string_view key, std::string_view va
 bool DoSet(CommandContext& ctx, std::string_view key, std::string_view value, const SetOptions& o,
            bool propagate_as_received) {
   if (o.nx || o.xx) {
-    bool exists = ctx.keyspace.Peek(key) != nullptr;
+    bool exists = ctx.keyspace.FindForWrite(key) != nullptr;
     if ((o.nx && exists) || (o.xx && !exists)) return false;
   }
   if (o.has_expire && o.expire_at_ms <= ctx.now_ms() && ctx.client.kind == ClientKind::kNormal) {
@@ -276,7 +276,7 @@ void MsetnxCommand(CommandContext& ctx) {
     return;
   }
   for (size_t i = 1; i < ctx.args.size(); i += 2) {
-    if (ctx.keyspace.Peek(ctx.args[i]) != nullptr) {
+    if (ctx.keyspace.FindForWrite(ctx.args[i]) != nullptr) {
       ctx.reply.Integer(0);
       return;
     }
@@ -290,7 +290,7 @@ void MsetnxCommand(CommandContext& ctx) {
 void IncrBy(CommandContext& ctx, int64_t by) {
   std::string_view key = ctx.args[1];
   int64_t current = 0;
-  if (const Entry* e = ctx.keyspace.Find(key)) {
+  if (const Entry* e = ctx.keyspace.FindForWrite(key)) {
     if (!ParseInt64(e->value(), &current)) {
       ctx.reply.Error(err::kNotInteger);
       return;
@@ -341,7 +341,7 @@ void DecrbyCommand(CommandContext& ctx) {
 void IncrbyfloatCommand(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
   long double current = 0, by;
-  if (const Entry* e = ctx.keyspace.Find(key)) {
+  if (const Entry* e = ctx.keyspace.FindForWrite(key)) {
     if (!ParseLongDouble(e->value(), &current)) {
       ctx.reply.Error(err::kNotFloat);
       return;
@@ -374,7 +374,7 @@ bool CheckStringLength(CommandContext& ctx, uint64_t len) {
 void AppendCommand(CommandContext& ctx) {
   std::string_view key = ctx.args[1];
   std::string_view add = ctx.args[2];
-  const Entry* e = ctx.keyspace.Find(key);
+  const Entry* e = ctx.keyspace.FindForWrite(key);
   if (e == nullptr) {
     ctx.keyspace.Set(key, add);
     ctx.MarkDirty();
@@ -432,7 +432,7 @@ void SetrangeCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR offset is out of range");
     return;
   }
-  const Entry* e = ctx.keyspace.Find(key);
+  const Entry* e = ctx.keyspace.FindForWrite(key);
   size_t old_len = e ? e->value().size() : 0;
   if (value.empty()) {  // nothing to write: report the length, create nothing
     ctx.reply.Integer(static_cast<int64_t>(old_len));

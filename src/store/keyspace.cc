@@ -795,8 +795,16 @@ const Entry* Keyspace::Lookup(std::string_view key, bool touch, bool count_stats
   return e;
 }
 
-const Entry* Keyspace::Find(std::string_view key, bool touch) {
-  return Lookup(key, touch, touch);
+const Entry* Keyspace::Find(std::string_view key) {
+  return Lookup(key, /*touch=*/true, /*count_stats=*/true);
+}
+
+const Entry* Keyspace::FindNoTouch(std::string_view key) {
+  return Lookup(key, /*touch=*/false, /*count_stats=*/true);
+}
+
+const Entry* Keyspace::FindForWrite(std::string_view key) {
+  return Lookup(key, /*touch=*/true, /*count_stats=*/false);
 }
 
 const Entry* Keyspace::Peek(std::string_view key) {

@@ -132,10 +132,15 @@ class Keyspace {
   const Clock* clock() const { return clock_; }
 
   // ---- Reads ----
-  // A live key, or null (an expired key is removed and reported on the way). touch moves it
-  // to the most-recent end and counts a hit or miss.
-  const Entry* Find(std::string_view key, bool touch = true);
-  // Without touching LRU or stats (OBJECT IDLETIME, TYPE for SCAN filtering, TTL checks).
+  // Each returns a live key or null (an expired key is removed and reported on the way).
+  // They differ as Redis's lookups do in what else they do:
+  // Find (lookupKeyRead): moves the key to the most-recent end, counts a hit or miss.
+  const Entry* Find(std::string_view key);
+  // FindNoTouch (lookupKeyRead NOTOUCH: EXISTS, TYPE, TTL, OBJECT): counts, keeps LRU order.
+  const Entry* FindNoTouch(std::string_view key);
+  // FindForWrite (lookupKeyWrite: INCR, APPEND, EXPIRE, RENAME...): moves, does not count.
+  const Entry* FindForWrite(std::string_view key);
+  // Peek: neither (the server's own checks: NX/XX, WATCH, SCAN's TYPE filter, DEBUG).
   const Entry* Peek(std::string_view key);
   // In the table, expired or not, without any side effect (Redis's dictFind): for
   // listeners, which must not trigger expiry from inside a callback.

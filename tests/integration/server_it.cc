@@ -559,6 +559,34 @@ TEST_CASE("INFO sections and fields") {
   CHECK(InfoField(Info(s.c.get(), "keyspace"), "db0").empty());
 }
 
+TEST_CASE("keyspace_hits and keyspace_misses count what Redis counts") {
+  Fx s;
+  CHECK(s({"CONFIG", "RESETSTAT"}) == Ok());
+  // Reads count (EXISTS, TYPE, TTL and OBJECT too); writes that look a key up do not.
+  const std::vector<std::vector<std::string>> script = {{"SET", "a", "1"},
+                                                        {"EXISTS", "a"},
+                                                        {"EXISTS", "nokey"},
+                                                        {"TYPE", "a"},
+                                                        {"TTL", "a"},
+                                                        {"INCR", "a"},
+                                                        {"APPEND", "a", "x"},
+                                                        {"EXPIRE", "a", "100"},
+                                                        {"RENAME", "a", "b"},
+                                                        {"GET", "b"},
+                                                        {"GET", "nokey"},
+                                                        {"SETRANGE", "b", "0", "y"},
+                                                        {"OBJECT", "ENCODING", "b"},
+                                                        {"COPY", "b", "c"},
+                                                        {"TOUCH", "b", "nokey"},
+                                                        {"GETSET", "c", "1"},
+                                                        {"MSETNX", "x", "1"},
+                                                        {"INCRBYFLOAT", "f", "1"}};
+  for (const auto& argv : script) CHECK_FALSE(Cmd(s.c, argv).is_error());
+  const std::string stats = Info(s.c.get(), "stats");
+  CHECK(InfoField(stats, "keyspace_hits") == "8");  // measured on Redis 7.0.15
+  CHECK(InfoField(stats, "keyspace_misses") == "3");
+}
+
 TEST_CASE("CONFIG GET SET RESETSTAT") {
   Fx s;
   CHECK(s({"CONFIG", "GET", "maxmemory"}) == Bulks({"maxmemory", "0"}));
@@ -827,8 +855,7 @@ TEST_CASE("DEBUG SLEEP OBJECT DIGEST DIGEST-VALUE") {
     REQUIRE(at != std::string::npos);
     const long long lru = std::stoll(obj.str.substr(at + 5));
     const long long clock = std::stoll(InfoField(Info(s.c.get(), "server"), "lru_clock"));
-    const long long idle =
-        std::stoll(obj.str.substr(obj.str.find(" lru_seconds_idle:") + 18));
+    const long long idle = std::stoll(obj.str.substr(obj.str.find(" lru_seconds_idle:") + 18));
     CHECK(lru < (1 << 24));
     // lru is the clock at the last access: now minus the idle time (a second either way).
     CHECK(std::llabs(clock - lru - idle) <= 1);

@@ -152,16 +152,18 @@ TEST_CASE_FIXTURE(Fixture, "large values") {
   CHECK(ks.CheckInvariants());
 }
 
-TEST_CASE_FIXTURE(Fixture, "stats count hits and misses only when touching") {
+TEST_CASE_FIXTURE(Fixture, "stats count hits and misses of reads, as Redis's lookupKeyRead") {
   ks.Set("a", "1");
   ks.Find("a");
   ks.Find("b");
-  ks.Find("a", false);
-  ks.Find("b", false);
+  ks.FindNoTouch("a");  // EXISTS, TYPE, TTL: counted
+  ks.FindNoTouch("b");
+  ks.FindForWrite("a");  // INCR, APPEND, EXPIRE: not counted
+  ks.FindForWrite("b");
   ks.Peek("a");
   ks.Peek("b");
-  CHECK(ks.stats().keyspace_hits == 1);
-  CHECK(ks.stats().keyspace_misses == 1);
+  CHECK(ks.stats().keyspace_hits == 2);
+  CHECK(ks.stats().keyspace_misses == 2);
   ks.ResetStats();
   CHECK(ks.stats().keyspace_hits == 0);
 }
@@ -171,9 +173,11 @@ TEST_CASE_FIXTURE(Fixture, "LRU order is exact after touches; Peek does not touc
     ks.Set(k, "v");
     clock.AdvanceMs(1000);
   }
-  ks.Find("a");         // order now: b c d a
-  ks.Peek("b");         // no change
-  ks.Find("c", false);  // no change
+  ks.Find("a");          // order now: b c d a
+  ks.Peek("b");          // no change
+  ks.FindNoTouch("c");   // no change
+  ks.FindForWrite("d");  // order now: b c a d
+  ks.Find("a");          // order now: b c d a
   CHECK(ks.IdleSeconds(ks.Peek("b")) == 3);
   CHECK(ks.IdleSeconds(ks.Peek("a")) == 0);
   ks.set_limits({4, 0, EvictionPolicy::kAllKeysLru});
