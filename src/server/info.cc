@@ -135,7 +135,8 @@ std::string Server::InfoSection(const std::string& name) {
     FieldI(&o, "uptime_in_days", UptimeSeconds() / 86400);
     FieldI(&o, "hz", s.hz);
     FieldI(&o, "configured_hz", s.hz);
-    Field(&o, "lru_clock", static_cast<uint64_t>((now_ms / 1000) & store::Entry::kRedisLruClockMask));
+    Field(&o, "lru_clock",
+          static_cast<uint64_t>((now_ms / 1000) & store::Entry::kRedisLruClockMask));
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     Field(&o, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string());
@@ -261,7 +262,8 @@ std::string Server::InfoSection(const std::string& name) {
     o += "# Keyspace\r\n";
     if (keyspace_->size() > 0) {
       o += "db0:keys=" + std::to_string(keyspace_->size()) +
-           ",expires=" + std::to_string(keyspace_->volatile_size()) + ",avg_ttl=0\r\n";
+           ",expires=" + std::to_string(keyspace_->volatile_size()) +
+           ",avg_ttl=" + std::to_string(keyspace_->avg_ttl_ms()) + "\r\n";
     }
   }
   return o;

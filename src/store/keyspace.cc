@@ -1125,19 +1125,26 @@ const Entry* Keyspace::RandomEntry() {
 // ---- Expiry and eviction ----
 
 size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
+  if (volatile_.empty()) avg_ttl_ms_ = 0;
   if (!expire_enabled_ || volatile_.empty()) return 0;
   int64_t start = clock_->MonotonicUs();
   int64_t now_ms = clock_->NowMs();
   size_t removed = 0;
   size_t sampled_total = 0;
+  int64_t ttl_sum = 0;
+  int64_t ttl_samples = 0;
   for (;;) {
     size_t n = std::min(kExpireSamples, volatile_.size());
     size_t expired = 0;
     for (size_t i = 0; i < n && !volatile_.empty(); ++i) {
       Entry* e = volatile_[rng_() % volatile_.size()];
-      if (ExtExpire(e) < now_ms) {
+      const int64_t ttl = ExtExpire(e) - now_ms;
+      if (ttl < 0) {
         RemoveByPointer(e, Removal::kExpired);
         ++expired;
+      } else if (ttl > 0) {
+        ttl_sum += ttl;
+        ++ttl_samples;
       }
     }
     sampled_total += n;
@@ -1150,6 +1157,13 @@ size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
   // Running average of the stale share, weighted like Redis's stat_expired_stale_perc.
   uint64_t current = sampled_total ? removed * 10000 / sampled_total : 0;
   stats_.expired_stale_perc_x100 = (current * 5 + stats_.expired_stale_perc_x100 * 95) / 100;
+  if (ttl_samples > 0) {
+    // INFO keyspace avg_ttl: the remaining TTL of the sampled keys, smoothed over cycles
+    // the way Redis smooths it (each cycle weighs 1/50).
+    const int64_t avg = ttl_sum / ttl_samples;
+    if (avg_ttl_ms_ == 0) avg_ttl_ms_ = avg;
+    avg_ttl_ms_ = (avg_ttl_ms_ / 50) * 49 + avg / 50;
+  }
   return removed;
 }
 

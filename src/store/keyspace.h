@@ -190,6 +190,9 @@ class Keyspace {
   // Samples volatile keys and removes expired ones until the time budget is spent or few
   // sampled keys were expired (Redis's adaptive cycle). Returns keys removed.
   size_t ActiveExpireCycle(int64_t budget_us);
+  // Mean remaining TTL (ms) of the keys the expiry cycle sampled, smoothed; 0 without
+  // volatile keys. INFO keyspace avg_ttl. Not a statistic: CONFIG RESETSTAT keeps it.
+  int64_t avg_ttl_ms() const { return avg_ttl_ms_; }
   // True when a write must first make room: over maxkeys or maxmemory.
   bool OverLimits() const;
   // Evicts by policy until within limits (or nothing evictable is left). Returns false if
@@ -282,6 +285,7 @@ class Keyspace {
   size_t count_ = 0;
   size_t reserved_ = 0;  // Reserve(n) in force: no shrinking below n keys' worth
   size_t bytes_ = 0;
+  int64_t avg_ttl_ms_ = 0;
   KeyspaceStats stats_;
   std::mt19937_64 rng_;
 };

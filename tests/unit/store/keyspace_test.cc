@@ -953,3 +953,30 @@ TEST_CASE("Reserve holds the table size until EndReserve, whatever the shrink ch
 
 }  // namespace
 }  // namespace pykv::store
+
+namespace pykv::store {
+namespace {
+
+TEST_CASE_FIXTURE(Fixture, "avg_ttl: the sampled keys' remaining TTL, 0 without volatile keys") {
+  CHECK(ks.avg_ttl_ms() == 0);
+  for (int i = 0; i < 100; ++i) {
+    ks.Set("k" + std::to_string(i), "v", clock.NowMs() + 1'000'000);
+  }
+  ks.Set("persistent", "v");
+  ks.ActiveExpireCycle(1000);
+  CHECK(ks.avg_ttl_ms() > 990'000);
+  CHECK(ks.avg_ttl_ms() <= 1'000'000);
+  clock.AdvanceMs(500'000);
+  for (int i = 0; i < 200; ++i) ks.ActiveExpireCycle(1000);
+  // Smoothed toward the new mean of 500 s remaining, each cycle weighing 1/50.
+  CHECK(ks.avg_ttl_ms() < 600'000);
+  CHECK(ks.avg_ttl_ms() > 490'000);
+  ks.ResetStats();  // CONFIG RESETSTAT: avg_ttl is a property of the data, not a counter
+  CHECK(ks.avg_ttl_ms() > 490'000);
+  for (int i = 0; i < 100; ++i) CHECK(ks.Persist("k" + std::to_string(i)));
+  ks.ActiveExpireCycle(1000);
+  CHECK(ks.avg_ttl_ms() == 0);
+}
+
+}  // namespace
+}  // namespace pykv::store
