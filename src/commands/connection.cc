@@ -479,17 +479,16 @@ void RegisterConnectionCommands(CommandTable* t) {
       Make("client", -2, 0, ClientContainerCommand, "A container for client connection commands",
            "2.4.0", "Depends on subcommand.")
           .WithSubcommands(
-              {Make("client|id", 2, kNoScript | kLoadingOk | kStaleOk | kFast, ClientIdCommand,
+              {Make("client|id", 2, kNoScript | kLoadingOk | kStaleOk, ClientIdCommand,
                     "Returns the client ID for the current connection", "5.0.0"),
-               Make("client|setname", 3, kNoScript | kLoadingOk | kStaleOk | kFast,
-                    ClientSetnameCommand, "Set the current connection name", "2.6.9")
+               Make("client|setname", 3, kNoScript | kLoadingOk | kStaleOk, ClientSetnameCommand,
+                    "Set the current connection name", "2.6.9")
                    .WithArgs({arg::String("connection-name")}),
-               Make("client|getname", 2, kNoScript | kLoadingOk | kStaleOk | kFast,
-                    ClientGetnameCommand, "Get the current connection name", "2.6.9"),
+               Make("client|getname", 2, kNoScript | kLoadingOk | kStaleOk, ClientGetnameCommand,
+                    "Get the current connection name", "2.6.9"),
                // Redis 7.2's record (7.0 lacks the command; ioredis and redis-py send it).
-               Make("client|setinfo", 4, kNoScript | kLoadingOk | kStaleOk | kFast,
-                    ClientSetinfoCommand, "Sets information specific to the client or connection.",
-                    "7.2.0")
+               Make("client|setinfo", 4, kNoScript | kLoadingOk | kStaleOk, ClientSetinfoCommand,
+                    "Sets information specific to the client or connection.", "7.2.0")
                    .WithArgs({arg::OneOf("attr", {arg::String("libname").Token("LIB-NAME"),
                                                   arg::String("libver").Token("LIB-VER")})}),
                Make("client|list", -2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
@@ -516,7 +515,7 @@ void RegisterConnectionCommands(CommandTable* t) {
                             .Token("ID")
                             .Since("6.2.0")
                             .Optional()}),
-               Make("client|info", 2, kNoScript | kLoadingOk | kStaleOk | kFast, ClientInfoCommand,
+               Make("client|info", 2, kNoScript | kLoadingOk | kStaleOk, ClientInfoCommand,
                     "Returns information about the current client connection.", "6.2.0")
                    .WithTips({"nondeterministic_output"}),
                Make("client|kill", -3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
@@ -549,12 +548,12 @@ void RegisterConnectionCommands(CommandTable* t) {
                              arg::String("ip:port").Token("LADDR").Since("6.2.0").Optional(),
                              arg::String("yes/no").Token("SKIPME").Optional()})
                             .Multiple()})}),
-               Make("client|reply", 3, kNoScript | kLoadingOk | kStaleOk | kFast,
-                    ClientReplyCommand, "Instruct the server whether to reply to commands", "3.2.0")
+               Make("client|reply", 3, kNoScript | kLoadingOk | kStaleOk, ClientReplyCommand,
+                    "Instruct the server whether to reply to commands", "3.2.0")
                    .WithArgs(
                        {arg::OneOf("on_off_skip", {arg::Token("on", "ON"), arg::Token("off", "OFF"),
                                                    arg::Token("skip", "SKIP")})}),
-               Make("client|pause", -3, kAdmin | kNoScript | kLoadingOk | kStaleOk | kFast,
+               Make("client|pause", -3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
                     ClientPauseCommand, "Stop processing commands from clients for some time",
                     "2.9.50")
                    .WithHistory(
@@ -564,15 +563,15 @@ void RegisterConnectionCommands(CommandTable* t) {
                         arg::OneOf("mode", {arg::Token("write", "WRITE"), arg::Token("all", "ALL")})
                             .Since("6.2.0")
                             .Optional()}),
-               Make("client|unpause", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk | kFast,
+               Make("client|unpause", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
                     ClientUnpauseCommand, "Resume processing of clients that were paused", "6.2.0",
                     "O(N) Where N is the number of paused clients"),
-               Make("client|no-evict", 3, kAdmin | kNoScript | kLoadingOk | kStaleOk | kFast,
+               Make("client|no-evict", 3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
                     ClientNoEvictCommand, "Set client eviction mode for the current connection",
                     "7.0.0")
                    .WithArgs(
                        {arg::OneOf("enabled", {arg::Token("on", "ON"), arg::Token("off", "OFF")})}),
-               Make("client|help", 2, kLoadingOk | kStaleOk | kFast, ClientHelpCommand,
+               Make("client|help", 2, kLoadingOk | kStaleOk, ClientHelpCommand,
                     "Show helpful text about the different subcommands", "5.0.0")}));
 }
 

@@ -600,15 +600,14 @@ void RegisterServerCommands(CommandTable* t) {
                      arg::Token("now", "NOW").Since("7.0.0").Optional(),
                      arg::Token("force", "FORCE").Since("7.0.0").Optional(),
                      arg::Token("abort", "ABORT").Since("7.0.0").Optional()}));
-  t->Register(Make("bgrewriteaof", 1, kAdmin | kNoScript | kLoadingOk | kStaleOk | kNoAsyncLoading,
-                   BgrewriteaofCommand, "Asynchronously rewrite the append-only file", "1.0.0"));
-  t->Register(Make("bgsave", -1, kAdmin | kNoScript | kLoadingOk | kStaleOk | kNoAsyncLoading,
-                   BgsaveCommand, "Asynchronously save the dataset to disk", "1.0.0")
+  t->Register(Make("bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, BgrewriteaofCommand,
+                   "Asynchronously rewrite the append-only file", "1.0.0"));
+  t->Register(Make("bgsave", -1, kAdmin | kNoScript | kNoAsyncLoading, BgsaveCommand,
+                   "Asynchronously save the dataset to disk", "1.0.0")
                   .WithHistory({{"3.2.2", "Added the `SCHEDULE` option."}})
                   .WithArgs({arg::Token("schedule", "SCHEDULE").Since("3.2.2").Optional()}));
-  t->Register(Make("save", 1,
-                   kAdmin | kNoScript | kLoadingOk | kStaleOk | kNoAsyncLoading | kNoMulti,
-                   SaveCommand, "Synchronously save the dataset to disk", "1.0.0",
+  t->Register(Make("save", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, SaveCommand,
+                   "Synchronously save the dataset to disk", "1.0.0",
                    "O(N) where N is the total number of keys in all databases"));
   t->Register(Make("monitor", 1, kAdmin | kNoScript | kLoadingOk | kStaleOk, MonitorCommand,
                    "Listen for all requests received by the server in real time", "1.0.0", ""));
