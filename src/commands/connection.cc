@@ -1,8 +1,6 @@
 // The connection family: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET and CLIENT. These act
 // on the calling client's own state; server-wide facts (the client list, pausing) come
 // from the ServerContext.
-#include <spdlog/spdlog.h>
-
 #include <string>
 
 #include "commands/arg_cursor.h"
@@ -36,23 +34,6 @@ void EchoCommand(CommandContext& ctx) {
 void QuitCommand(CommandContext& ctx) {
   ctx.client.close_after_reply = true;
   ctx.reply.Ok();
-}
-
-// POST and "Host:" are not commands: they are what a browser sends when a web page makes it
-// talk HTTP to this port (cross-protocol scripting). The lines after them would run as
-// commands, so, as Redis does, the connection is dropped at once, unanswered, and the
-// attempt logged at most once a minute so an attacker cannot flood the log.
-void CrossProtocolAttackCommand(CommandContext& ctx) {
-  static int64_t last_logged_ms = -1;  // loop thread only
-  if (last_logged_ms < 0 || ctx.now_ms() - last_logged_ms > 60'000) {
-    spdlog::warn(
-        "Possible SECURITY ATTACK detected from {}: it sent POST or Host: (HTTP) to this port, "
-        "which is how a web page would try to run commands here (cross protocol scripting). "
-        "Connection aborted.",
-        ctx.client.addr);
-    last_logged_ms = ctx.now_ms();
-  }
-  ctx.client.close_after_reply = true;
 }
 
 // Checks a password for the default user (PyKV has no ACL users yet).
@@ -453,64 +434,145 @@ void ClientContainerCommand(CommandContext& ctx) {
   ctx.reply.Error(err::WrongArgs("client"));
 }
 
-Command Sub(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
-            const char* since) {
-  return MakeCommand(name, arity, flags, {}, h, "connection", summary, since);
+Command Make(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
+             const char* since, const char* complexity = "O(1)") {
+  return MakeCommand(name, arity, flags, {}, h, "connection", summary, since, complexity);
 }
 
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable* t) {
-  constexpr uint32_t kConn = kFast | kLoadingOk | kStaleOk;
-  t->Register(MakeCommand("ping", -1, kConn | kPubsubOk, {}, PingCommand, "connection",
-                          "Returns the server's liveliness response.", "1.0.0"));
-  t->Register(MakeCommand("echo", 2, kConn, {}, EchoCommand, "connection",
-                          "Returns the given string.", "1.0.0"));
-  t->Register(MakeCommand("quit", -1, kConn | kNoAuth | kPubsubOk, {}, QuitCommand, "connection",
-                          "Closes the connection.", "1.0.0"));
-  for (const char* name : {"post", "host:"}) {
-    t->Register(MakeCommand(name, -1, kLoadingOk | kStaleOk | kNoAuth | kPubsubOk, {},
-                            CrossProtocolAttackCommand, "connection",
-                            "Helps protect against cross-protocol attacks.", "2.8.0"));
-  }
-  t->Register(MakeCommand("auth", -2, kConn | kNoAuth, {}, AuthCommand, "connection",
-                          "Authenticates the connection.", "1.0.0", "O(N)"));
-  t->Register(MakeCommand("hello", -1, kConn | kNoAuth, {}, HelloCommand, "connection",
-                          "Handshakes with the Redis server.", "6.0.0"));
-  t->Register(MakeCommand("select", 2, kConn, {}, SelectCommand, "connection",
-                          "Changes the selected database.", "1.0.0"));
-  t->Register(MakeCommand("reset", 1, kConn | kNoAuth | kPubsubOk, {}, ResetCommand, "connection",
-                          "Resets the connection.", "6.2.0"));
-
-  Command client =
-      MakeCommand("client", -2, kStaleOk | kLoadingOk, {}, ClientContainerCommand, "connection",
-                  "A container for client connection commands.", "2.4.0", "Depends on subcommand.");
-  client.subcommands = {
-      Sub("client|id", 2, kConn, ClientIdCommand, "Returns the unique client ID of the connection.",
-          "5.0.0"),
-      Sub("client|setname", 3, kConn, ClientSetnameCommand, "Sets the connection name.", "2.6.9"),
-      Sub("client|getname", 2, kConn, ClientGetnameCommand, "Returns the name of the connection.",
-          "2.6.9"),
-      Sub("client|setinfo", 4, kConn, ClientSetinfoCommand,
-          "Sets information specific to the client or connection.", "7.2.0"),
-      Sub("client|list", -2, kAdmin | kLoadingOk | kStaleOk, ClientListCommand,
-          "Lists open connections.", "2.4.0"),
-      Sub("client|info", 2, kConn, ClientInfoCommand, "Returns information about the connection.",
-          "6.2.0"),
-      Sub("client|kill", -3, kAdmin | kLoadingOk | kStaleOk, ClientKillCommand,
-          "Terminates open connections.", "2.4.0"),
-      Sub("client|reply", 3, kConn, ClientReplyCommand,
-          "Instructs the server whether to reply to commands.", "3.2.0"),
-      Sub("client|pause", -3, kAdmin | kConn, ClientPauseCommand, "Suspends commands processing.",
-          "3.0.0"),
-      Sub("client|unpause", 2, kAdmin | kConn, ClientUnpauseCommand,
-          "Resumes processing commands from paused clients.", "6.2.0"),
-      Sub("client|no-evict", 3, kAdmin | kConn, ClientNoEvictCommand,
-          "Sets the client eviction mode of the connection.", "7.0.0"),
-      Sub("client|help", 2, kConn, ClientHelpCommand,
-          "Returns helpful text about the different subcommands.", "5.0.0"),
-  };
-  t->Register(std::move(client));
+  t->Register(
+      Make("ping", -1, kLoadingOk | kStaleOk | kFast, PingCommand, "Ping the server", "1.0.0")
+          .WithTips({"request_policy:all_shards", "response_policy:all_succeeded"})
+          .WithArgs({arg::String("message").Optional()}));
+  t->Register(
+      Make("echo", 2, kLoadingOk | kStaleOk | kFast, EchoCommand, "Echo the given string", "1.0.0")
+          .WithArgs({arg::String("message")}));
+  t->Register(Make("quit", -1, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
+                   QuitCommand, "Close the connection", "1.0.0"));
+  t->Register(
+      Make("auth", -2, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
+           AuthCommand, "Authenticate to the server", "1.0.0",
+           "O(N) where N is the number of passwords defined for the user")
+          .WithHistory({{"6.0.0", "Added ACL style (username and password)."}})
+          .WithArgs({arg::String("username").Since("6.0.0").Optional(), arg::String("password")}));
+  t->Register(Make("hello", -1, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
+                   HelloCommand, "Handshake with Redis", "6.0.0")
+                  .WithHistory({{"6.2.0",
+                                 "`protover` made optional; when called without arguments the "
+                                 "command reports the current connection's context."}})
+                  .WithArgs({arg::Block("arguments",
+                                        {arg::Integer("protover"),
+                                         arg::Block("username_password", {arg::String("username"),
+                                                                          arg::String("password")})
+                                             .Token("AUTH")
+                                             .Optional(),
+                                         arg::String("clientname").Token("SETNAME").Optional()})
+                                 .Optional()}));
+  t->Register(Make("select", 2, kLoadingOk | kStaleOk | kFast, SelectCommand,
+                   "Change the selected database for the current connection", "1.0.0")
+                  .WithArgs({arg::Integer("index")}));
+  t->Register(Make("reset", 1, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
+                   ResetCommand, "Reset the connection", "6.2.0"));
+  t->Register(
+      Make("client", -2, 0, ClientContainerCommand, "A container for client connection commands",
+           "2.4.0", "Depends on subcommand.")
+          .WithSubcommands(
+              {Make("client|id", 2, kNoScript | kLoadingOk | kStaleOk, ClientIdCommand,
+                    "Returns the client ID for the current connection", "5.0.0"),
+               Make("client|setname", 3, kNoScript | kLoadingOk | kStaleOk, ClientSetnameCommand,
+                    "Set the current connection name", "2.6.9")
+                   .WithArgs({arg::String("connection-name")}),
+               Make("client|getname", 2, kNoScript | kLoadingOk | kStaleOk, ClientGetnameCommand,
+                    "Get the current connection name", "2.6.9"),
+               // Redis 7.2's record (7.0 lacks the command; ioredis and redis-py send it).
+               Make("client|setinfo", 4, kNoScript | kLoadingOk | kStaleOk, ClientSetinfoCommand,
+                    "Sets information specific to the client or connection.", "7.2.0")
+                   .WithArgs({arg::OneOf("attr", {arg::String("libname").Token("LIB-NAME"),
+                                                  arg::String("libver").Token("LIB-VER")})}),
+               Make("client|list", -2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ClientListCommand, "Get the list of client connections", "2.4.0",
+                    "O(N) where N is the number of client connections")
+                   .WithTips({"nondeterministic_output"})
+                   .WithHistory({{"2.8.12", "Added unique client `id` field."},
+                                 {"5.0.0", "Added optional `TYPE` filter."},
+                                 {"6.0.0", "Added `user` field."},
+                                 {"6.2.0",
+                                  "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the "
+                                  "optional `ID` filter."},
+                                 {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
+                                 {"7.0.3", "Added `ssub` field."}})
+                   .WithArgs(
+                       {arg::OneOf(
+                            "normal_master_replica_pubsub",
+                            {arg::Token("normal", "NORMAL"), arg::Token("master", "MASTER"),
+                             arg::Token("replica", "REPLICA"), arg::Token("pubsub", "PUBSUB")})
+                            .Token("TYPE")
+                            .Since("5.0.0")
+                            .Optional(),
+                        arg::Block("id", {arg::Integer("client-id").Multiple()})
+                            .Token("ID")
+                            .Since("6.2.0")
+                            .Optional()}),
+               Make("client|info", 2, kNoScript | kLoadingOk | kStaleOk, ClientInfoCommand,
+                    "Returns information about the current client connection.", "6.2.0")
+                   .WithTips({"nondeterministic_output"}),
+               Make("client|kill", -3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ClientKillCommand, "Kill the connection of a client", "2.4.0",
+                    "O(N) where N is the number of client connections")
+                   .WithHistory({{"2.8.12", "Added new filter format."},
+                                 {"2.8.12", "`ID` option."},
+                                 {"3.2.0", "Added `master` type in for `TYPE` option."},
+                                 {"5.0.0",
+                                  "Replaced `slave` `TYPE` with `replica`. `slave` still supported "
+                                  "for backward compatibility."},
+                                 {"6.2.0", "`LADDR` option."}})
+                   .WithArgs({arg::OneOf(
+                       "filter",
+                       {arg::String("ip:port").DeprecatedSince("2.8.12"),
+                        arg::OneOf(
+                            "new-format",
+                            {arg::Integer("client-id").Token("ID").Since("2.8.12").Optional(),
+                             arg::OneOf("normal_master_slave_pubsub",
+                                        {arg::Token("normal", "NORMAL"),
+                                         arg::Token("master", "MASTER").Since("3.2.0"),
+                                         arg::Token("slave", "SLAVE"),
+                                         arg::Token("replica", "REPLICA").Since("5.0.0"),
+                                         arg::Token("pubsub", "PUBSUB")})
+                                 .Token("TYPE")
+                                 .Since("2.8.12")
+                                 .Optional(),
+                             arg::String("username").Token("USER").Optional(),
+                             arg::String("ip:port").Token("ADDR").Optional(),
+                             arg::String("ip:port").Token("LADDR").Since("6.2.0").Optional(),
+                             arg::String("yes/no").Token("SKIPME").Optional()})
+                            .Multiple()})}),
+               Make("client|reply", 3, kNoScript | kLoadingOk | kStaleOk, ClientReplyCommand,
+                    "Instruct the server whether to reply to commands", "3.2.0")
+                   .WithArgs(
+                       {arg::OneOf("on_off_skip", {arg::Token("on", "ON"), arg::Token("off", "OFF"),
+                                                   arg::Token("skip", "SKIP")})}),
+               Make("client|pause", -3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ClientPauseCommand, "Stop processing commands from clients for some time",
+                    "2.9.50")
+                   .WithHistory(
+                       {{"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}})
+                   .WithArgs(
+                       {arg::Integer("timeout"),
+                        arg::OneOf("mode", {arg::Token("write", "WRITE"), arg::Token("all", "ALL")})
+                            .Since("6.2.0")
+                            .Optional()}),
+               Make("client|unpause", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ClientUnpauseCommand, "Resume processing of clients that were paused", "6.2.0",
+                    "O(N) Where N is the number of paused clients"),
+               Make("client|no-evict", 3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ClientNoEvictCommand, "Set client eviction mode for the current connection",
+                    "7.0.0")
+                   .WithArgs(
+                       {arg::OneOf("enabled", {arg::Token("on", "ON"), arg::Token("off", "OFF")})}),
+               Make("client|help", 2, kLoadingOk | kStaleOk, ClientHelpCommand,
+                    "Show helpful text about the different subcommands", "5.0.0")}));
 }
 
 }  // namespace pykv::cmd

@@ -1,5 +1,7 @@
 #include "commands/dispatcher.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "commands/context.h"
@@ -14,6 +16,15 @@ namespace {
 bool RunsInsideMulti(const Command& c) {
   return c.name == "exec" || c.name == "discard" || c.name == "multi" || c.name == "watch" ||
          c.name == "quit" || c.name == "reset";
+}
+
+// POST and "Host:" are not commands: they are what a browser sends when a web page makes it
+// talk HTTP to this port (cross-protocol scripting), and the lines after them would run as
+// commands. Redis 7.0 checks for them before its command lookup; here they are simply not
+// in the table, so the check costs nothing for real commands.
+bool LooksLikeHttp(std::string_view name) {
+  return (name.size() == 4 && EqualsIgnoreCase(name, "post")) ||
+         (name.size() == 5 && EqualsIgnoreCase(name, "host:"));
 }
 
 }  // namespace
@@ -32,6 +43,21 @@ Dispatcher::~Dispatcher() {
 void Dispatcher::ResetStats() {
   stats_ = DispatcherStats{};
   table_.ResetStats();
+}
+
+void Dispatcher::DropCrossProtocolClient(ClientState& client) {
+  // As Redis: no reply, the connection closes at once, and the log says so at most once a
+  // minute so that an attacker cannot flood it.
+  const int64_t now_ms = clock_->NowMs();
+  if (last_http_warning_ms_ < 0 || now_ms - last_http_warning_ms_ > 60'000) {
+    spdlog::warn(
+        "Possible SECURITY ATTACK detected from {}: it sent POST or Host: (HTTP) to this port, "
+        "which is how a web page would try to run commands here (cross protocol scripting). "
+        "Connection aborted.",
+        client.addr);
+    last_http_warning_ms_ = now_ms;
+  }
+  client.close_after_reply = true;
 }
 
 void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
@@ -71,6 +97,10 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
   const bool track = !in_exec && !client.is_internal();
   if (cmd == nullptr) {
     if (track) client.last_command = "NULL";
+    if (LooksLikeHttp(argv[0])) {
+      DropCrossProtocolClient(client);
+      return Outcome::kDone;
+    }
     Reject(client, writer, nullptr, err::UnknownCommand(argv[0], argv));
     return Outcome::kDone;
   }

@@ -97,6 +97,7 @@ class Dispatcher final : public store::KeyspaceListener {
            bool in_exec);
   void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
               std::string_view error);
+  void DropCrossProtocolClient(ClientState& client);
   void PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites);
   void EmitDel(std::string_view key);
 
@@ -110,6 +111,7 @@ class Dispatcher final : public store::KeyspaceListener {
   DispatcherStats stats_;
   bool loading_ = false;
   PauseMode pause_ = PauseMode::kNone;
+  int64_t last_http_warning_ms_ = -1;  // POST/Host: seen: logged at most once a minute
 
   // EXEC collects what its commands propagate, then wraps it in MULTI ... EXEC.
   bool in_exec_ = false;

@@ -13,7 +13,9 @@ std::string WrongArgs(std::string_view command_name) {
 
 namespace {
 // Redis formats these texts with %s, which ends at a NUL byte.
-std::string_view UpToNul(std::string_view s) { return s.substr(0, s.find('\0')); }
+std::string_view UpToNul(std::string_view s) {
+  return s.substr(0, s.find('\0'));
+}
 
 std::string Upper(std::string_view s) {
   std::string upper(s);

@@ -156,35 +156,64 @@ void PersistCommand(CommandContext& ctx) {
   }
 }
 
-Command Make(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
-             const char* since) {
-  return MakeCommand(name, arity, flags, {1, 1, 1}, h, "generic", summary, since);
+Command Make(const char* name, int arity, uint32_t flags, std::vector<KeySpec> keys, Handler h,
+             const char* summary, const char* since) {
+  return MakeCommand(name, arity, flags, std::move(keys), h, "generic", summary, since);
+}
+
+// EXPIRE's family shares its options and their history.
+CommandArg ExpireCondition() {
+  return arg::OneOf("condition", {arg::Token("nx", "NX"), arg::Token("xx", "XX"),
+                                  arg::Token("gt", "GT"), arg::Token("lt", "LT")})
+      .Since("7.0.0")
+      .Optional();
 }
 
 }  // namespace
 
 void RegisterExpireCommands(CommandTable* t) {
-  constexpr uint32_t kW = kWrite | kFast;
-  constexpr uint32_t kR = kReadonly | kFast;
-  t->Register(Make("expire", -3, kW, ExpireCommand, "Sets the expiration time of a key in seconds.",
-                   "1.0.0"));
-  t->Register(Make("pexpire", -3, kW, PexpireCommand,
-                   "Sets the expiration time of a key in milliseconds.", "2.6.0"));
-  t->Register(Make("expireat", -3, kW, ExpireatCommand,
-                   "Sets the expiration time of a key to a Unix timestamp.", "1.2.0"));
-  t->Register(Make("pexpireat", -3, kW, PexpireatCommand,
-                   "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0"));
+  const std::vector<HistoryEntry> kConditionHistory = {
+      {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."}};
+  constexpr KeySpec kChange{.flags = kKeyRW | kKeyUpdate, .index = 1};
+  constexpr KeySpec kRead{.flags = kKeyRO | kKeyAccess, .index = 1};
+  t->Register(Make("expire", -3, kWrite | kFast, {kChange}, ExpireCommand,
+                   "Set a key's time to live in seconds", "1.0.0")
+                  .WithHistory(kConditionHistory)
+                  .WithArgs({arg::Key("key", 0), arg::Integer("seconds"), ExpireCondition()}));
+  t->Register(Make("pexpire", -3, kWrite | kFast, {kChange}, PexpireCommand,
+                   "Set a key's time to live in milliseconds", "2.6.0")
+                  .WithHistory(kConditionHistory)
+                  .WithArgs({arg::Key("key", 0), arg::Integer("milliseconds"), ExpireCondition()}));
   t->Register(
-      Make("ttl", 2, kR, TtlCommand, "Returns the expiration time in seconds of a key.", "1.0.0"));
-  t->Register(Make("pttl", 2, kR, PttlCommand,
-                   "Returns the expiration time in milliseconds of a key.", "2.6.0"));
-  t->Register(Make("expiretime", 2, kR, ExpiretimeCommand,
-                   "Returns the expiration time of a key as a Unix timestamp.", "7.0.0"));
-  t->Register(Make("pexpiretime", 2, kR, PexpiretimeCommand,
-                   "Returns the expiration time of a key as a Unix milliseconds timestamp.",
-                   "7.0.0"));
-  t->Register(
-      Make("persist", 2, kW, PersistCommand, "Removes the expiration time of a key.", "2.2.0"));
+      Make("expireat", -3, kWrite | kFast, {kChange}, ExpireatCommand,
+           "Set the expiration for a key as a UNIX timestamp", "1.2.0")
+          .WithHistory(kConditionHistory)
+          .WithArgs({arg::Key("key", 0), arg::UnixTime("unix-time-seconds"), ExpireCondition()}));
+  t->Register(Make("pexpireat", -3, kWrite | kFast, {kChange}, PexpireatCommand,
+                   "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+                   "2.6.0")
+                  .WithHistory(kConditionHistory)
+                  .WithArgs({arg::Key("key", 0), arg::UnixTime("unix-time-milliseconds"),
+                             ExpireCondition()}));
+  t->Register(Make("ttl", 2, kReadonly | kFast, {kRead}, TtlCommand,
+                   "Get the time to live for a key in seconds", "1.0.0")
+                  .WithTips({"nondeterministic_output"})
+                  .WithHistory({{"2.8.0", "Added the -2 reply."}})
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("pttl", 2, kReadonly | kFast, {kRead}, PttlCommand,
+                   "Get the time to live for a key in milliseconds", "2.6.0")
+                  .WithTips({"nondeterministic_output"})
+                  .WithHistory({{"2.8.0", "Added the -2 reply."}})
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("expiretime", 2, kReadonly | kFast, {kRead}, ExpiretimeCommand,
+                   "Get the expiration Unix timestamp for a key", "7.0.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("pexpiretime", 2, kReadonly | kFast, {kRead}, PexpiretimeCommand,
+                   "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("persist", 2, kWrite | kFast, {kChange}, PersistCommand,
+                   "Remove the expiration from a key", "2.2.0")
+                  .WithArgs({arg::Key("key", 0)}));
 }
 
 }  // namespace pykv::cmd

@@ -1,17 +1,19 @@
 #include "commands/families.h"
 
+#include <utility>
+
 #include "commands/dispatcher.h"
 
 namespace pykv::cmd {
 
-Command MakeCommand(const char* name, int arity, uint32_t flags, KeySpec keys, Handler handler,
-                    const char* group, const char* summary, const char* since,
+Command MakeCommand(const char* name, int arity, uint32_t flags, std::vector<KeySpec> keys,
+                    Handler handler, const char* group, const char* summary, const char* since,
                     const char* complexity) {
   Command c;
   c.name = name;
   c.arity = arity;
   c.flags = flags;
-  c.keys = keys;
+  c.key_specs = std::move(keys);
   c.handler = handler;
   c.group = group;
   c.summary = summary;

@@ -2,14 +2,17 @@
 // listing its commands; RegisterAllCommands (dispatcher.h) calls them all.
 #pragma once
 
+#include <vector>
+
 #include "commands/command.h"
 #include "store/keyspace.h"
 
 namespace pykv::cmd {
 
-// One table row; the documentation fields feed COMMAND DOCS.
-Command MakeCommand(const char* name, int arity, uint32_t flags, KeySpec keys, Handler handler,
-                    const char* group, const char* summary, const char* since,
+// One table row; the documentation fields feed COMMAND DOCS. The optional parts (tips,
+// history, arguments, subcommands, ...) are added with Command's With... setters.
+Command MakeCommand(const char* name, int arity, uint32_t flags, std::vector<KeySpec> keys,
+                    Handler handler, const char* group, const char* summary, const char* since,
                     const char* complexity = "O(1)");
 
 // OBJECT ENCODING's answer for a string value ("int", "embstr" or "raw").

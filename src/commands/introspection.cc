@@ -21,54 +21,81 @@ namespace {
 
 // ---- Flags and ACL categories ----
 
-// Flag names in the order Redis 7.0 prints them (addReplyCommandFlags).
 struct FlagName {
   uint32_t flag;
   const char* name;
 };
+
+// Writes the names of the bits of `flags` as a set of status strings, in table order.
+template <size_t N>
+void WriteFlagSet(resp::ReplyWriter& w, uint32_t flags, const FlagName (&names)[N]) {
+  size_t n = 0;
+  for (const FlagName& f : names) n += (flags & f.flag) ? 1 : 0;
+  w.SetHeader(n);
+  for (const FlagName& f : names) {
+    if (flags & f.flag) w.Simple(f.name);
+  }
+}
+
+// Command::movable_keys, as a flag bit no CommandFlag uses.
+constexpr uint32_t kMovableKeysBit = 1u << 31;
+
+// Command flags in the order Redis 7.0 prints them (addReplyFlagsForCommand).
 constexpr FlagName kFlagNames[] = {
-    {kWrite, "write"},     {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
-    {kPubsubOk, "pubsub"}, {kLoadingOk, "loading"}, {kStaleOk, "stale"},   {kFast, "fast"},
-    {kNoAuth, "no_auth"},  {kNoMulti, "no_multi"},
+    {kWrite, "write"},
+    {kReadonly, "readonly"},
+    {kDenyOom, "denyoom"},
+    {kAdmin, "admin"},
+    {kNoScript, "noscript"},
+    {kLoadingOk, "loading"},
+    {kStaleOk, "stale"},
+    {kSkipSlowlog, "skip_slowlog"},
+    {kFast, "fast"},
+    {kNoAuth, "no_auth"},
+    {kNoAsyncLoading, "no_async_loading"},
+    {kNoMulti, "no_multi"},
+    {kMovableKeysBit, "movablekeys"},
+    {kAllowBusy, "allow_busy"},
 };
 
-// ACL categories, in the order of Redis's category table (which is the order COMMAND INFO
-// lists them in).
-enum Category : uint32_t {
-  kCatKeyspace,
-  kCatRead,
-  kCatWrite,
-  kCatSet,
-  kCatSortedset,
-  kCatList,
-  kCatHash,
-  kCatString,
-  kCatBitmap,
-  kCatHyperloglog,
-  kCatGeo,
-  kCatStream,
-  kCatPubsub,
-  kCatAdmin,
-  kCatFast,
-  kCatSlow,
-  kCatBlocking,
-  kCatDangerous,
-  kCatConnection,
-  kCatTransaction,
-  kCatScripting,
-  kCatCount,
+// Key-spec flags in Redis 7.0's order (addReplyFlagsForKeyArgs).
+constexpr FlagName kKeyFlagNames[] = {
+    {kKeyRO, "RO"},
+    {kKeyRW, "RW"},
+    {kKeyOW, "OW"},
+    {kKeyRM, "RM"},
+    {kKeyAccess, "access"},
+    {kKeyUpdate, "update"},
+    {kKeyInsert, "insert"},
+    {kKeyDelete, "delete"},
+    {kKeyNotKey, "not_key"},
+    {kKeyIncomplete, "incomplete"},
+    {kKeyVariableFlags, "variable_flags"},
 };
-constexpr const char* kCategoryNames[kCatCount] = {
+
+constexpr FlagName kDocFlagNames[] = {
+    {kDocDeprecated, "deprecated"},
+    {kDocSyscmd, "syscmd"},
+};
+
+constexpr FlagName kArgFlagNames[] = {
+    {CommandArg::kOptional, "optional"},
+    {CommandArg::kMultiple, "multiple"},
+    {CommandArg::kMultipleToken, "multiple_token"},
+};
+
+// Indexed by the bit number of AclCategory.
+constexpr const char* kCategoryNames[kAclCategoryCount] = {
     "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
     "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
     "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting",
 };
 
-// The category Redis's command JSON files give each group (server commands carry none).
-int GroupCategory(std::string_view group) {
+// The category each group's commands belong to (server commands carry none).
+uint32_t GroupCategory(std::string_view group) {
   struct G {
     const char* group;
-    Category cat;
+    AclCategory cat;
   };
   static constexpr G kGroups[] = {
       {"generic", kCatKeyspace},
@@ -89,43 +116,26 @@ int GroupCategory(std::string_view group) {
   for (const G& g : kGroups) {
     if (group == g.group) return g.cat;
   }
-  return -1;
+  return 0;
 }
 
-// Commands Redis puts in @dangerous although they are not admin commands.
-bool ExplicitlyDangerous(std::string_view name) {
-  static constexpr std::string_view kNames[] = {"keys",    "flushdb", "flushall", "info",
-                                                "role",    "sort",    "sort_ro",  "migrate",
-                                                "restore", "swapdb",  "lastsave", "replconf"};
-  for (std::string_view n : kNames) {
-    if (name == n) return true;
-  }
-  return false;
-}
-
-// Derived as Redis's setImplicitACLCategories does from the flags, plus the group's
-// category. A container (a command with subcommands) carries no group category: its
-// subcommands do.
+// The group's category and the explicit ones, plus those the flags imply, as Redis's
+// setImplicitACLCategories. A container (a command with subcommands) carries no group
+// category: its subcommands do.
 uint32_t Categories(const Command& c) {
-  uint32_t cats = 0;
-  auto add = [&cats](int cat) {
-    if (cat >= 0) cats |= 1u << cat;
-  };
-  if (c.subcommands.empty()) add(GroupCategory(c.group));
-  if (c.has(kWrite)) add(kCatWrite);
-  if (c.has(kReadonly)) add(kCatRead);
-  if (c.has(kAdmin)) {
-    add(kCatAdmin);
-    add(kCatDangerous);
-  }
-  add(c.has(kFast) ? kCatFast : kCatSlow);
-  if (ExplicitlyDangerous(c.name)) add(kCatDangerous);
+  uint32_t cats = c.acl_categories;
+  if (c.subcommands.empty()) cats |= GroupCategory(c.group);
+  if (c.has(kWrite)) cats |= kCatWrite;
+  if (c.has(kReadonly)) cats |= kCatRead;
+  if (c.has(kAdmin)) cats |= kCatAdmin | kCatDangerous;
+  if (c.has(kFast)) cats |= kCatFast;
+  if (!(cats & kCatFast)) cats |= kCatSlow;
   return cats;
 }
 
 bool HasCategory(const Command& c, std::string_view name) {
   uint32_t cats = Categories(c);
-  for (uint32_t i = 0; i < kCatCount; ++i) {
+  for (int i = 0; i < kAclCategoryCount; ++i) {
     if ((cats & (1u << i)) && EqualsIgnoreCase(name, kCategoryNames[i])) return true;
   }
   return false;
@@ -153,49 +163,55 @@ const Command* LookupForArgv(const CommandTable& table, Args argv) {
 
 // ---- COMMAND INFO ----
 
-// The key specification COMMAND INFO shows, derived from (first, last, step): one range
-// spec. Its access flags are the coarse ones the command flags allow us to say.
-void WriteKeySpecs(resp::ReplyWriter& w, const Command& c) {
-  if (c.keys.first <= 0) {
-    w.SetHeader(0);
-    return;
+// One key spec: {notes?, flags, begin_search, find_keys}, as Redis 7.0's
+// addReplyCommandKeySpecs.
+void WriteKeySpec(resp::ReplyWriter& w, const KeySpec& s) {
+  w.MapHeader(s.notes != nullptr ? 4 : 3);
+  if (s.notes != nullptr) {
+    w.Bulk("notes");
+    w.Bulk(s.notes);
   }
-  w.SetHeader(1);
-  w.MapHeader(3);
   w.Bulk("flags");
-  if (c.has(kWrite)) {
-    w.SetHeader(2);
-    w.Simple("RW");
-    w.Simple("update");
-  } else if (c.has(kReadonly)) {
-    w.SetHeader(2);
-    w.Simple("RO");
-    w.Simple("access");
-  } else {
-    w.SetHeader(1);
-    w.Simple("RO");
-  }
+  WriteFlagSet(w, s.flags, kKeyFlagNames);
   w.Bulk("begin_search");
   w.MapHeader(2);
   w.Bulk("type");
-  w.Bulk("index");
-  w.Bulk("spec");
-  w.MapHeader(1);
-  w.Bulk("index");
-  w.Integer(c.keys.first);
+  if (s.index > 0) {
+    w.Bulk("index");
+    w.Bulk("spec");
+    w.MapHeader(1);
+    w.Bulk("index");
+    w.Integer(s.index);
+  } else {
+    w.Bulk("keyword");
+    w.Bulk("spec");
+    w.MapHeader(2);
+    w.Bulk("keyword");
+    w.Bulk(s.keyword);
+    w.Bulk("startfrom");
+    w.Integer(s.startfrom);
+  }
   w.Bulk("find_keys");
   w.MapHeader(2);
   w.Bulk("type");
-  w.Bulk("range");
+  w.Bulk(s.keynum ? "keynum" : "range");
   w.Bulk("spec");
   w.MapHeader(3);
-  w.Bulk("lastkey");
-  // Relative to the first key; negative counts from the end of argv.
-  w.Integer(c.keys.last >= 0 ? c.keys.last - c.keys.first : c.keys.last);
-  w.Bulk("keystep");
-  w.Integer(c.keys.step);
-  w.Bulk("limit");
-  w.Integer(0);
+  if (s.keynum) {
+    w.Bulk("keynumidx");
+    w.Integer(s.keynumidx);
+    w.Bulk("firstkey");
+    w.Integer(s.firstkey);
+    w.Bulk("keystep");
+    w.Integer(s.keystep);
+  } else {
+    w.Bulk("lastkey");
+    w.Integer(s.lastkey);
+    w.Bulk("keystep");
+    w.Integer(s.keystep);
+    w.Bulk("limit");
+    w.Integer(s.limit);
+  }
 }
 
 // One COMMAND INFO entry: [name, arity, flags, first, last, step, categories, tips,
@@ -204,22 +220,19 @@ void WriteInfo(resp::ReplyWriter& w, const Command& c) {
   w.ArrayHeader(10);
   w.Bulk(c.name);
   w.Integer(c.arity);
-  size_t nflags = 0;
-  for (const FlagName& f : kFlagNames) nflags += c.has(f.flag) ? 1 : 0;
-  w.SetHeader(nflags);
-  for (const FlagName& f : kFlagNames) {
-    if (c.has(f.flag)) w.Simple(f.name);
-  }
-  w.Integer(c.keys.first);
-  w.Integer(c.keys.first > 0 ? c.keys.last : 0);
-  w.Integer(c.keys.first > 0 ? c.keys.step : 0);
+  WriteFlagSet(w, c.flags | (c.movable_keys ? kMovableKeysBit : 0), kFlagNames);
+  w.Integer(c.legacy_keys.first);
+  w.Integer(c.legacy_keys.last);
+  w.Integer(c.legacy_keys.step);
   uint32_t cats = Categories(c);
   w.SetHeader(static_cast<size_t>(std::popcount(cats)));
-  for (uint32_t i = 0; i < kCatCount; ++i) {
+  for (int i = 0; i < kAclCategoryCount; ++i) {
     if (cats & (1u << i)) w.Simple(std::string("@") + kCategoryNames[i]);
   }
-  w.SetHeader(0);  // tips: none recorded
-  WriteKeySpecs(w, c);
+  w.SetHeader(c.tips.size());
+  for (const std::string& tip : c.tips) w.Bulk(tip);
+  w.SetHeader(c.key_specs.size());
+  for (const KeySpec& s : c.key_specs) WriteKeySpec(w, s);
   if (c.subcommands.empty()) {
     w.SetHeader(0);  // Redis sends an empty set here, an array when there are some
   } else {
@@ -262,10 +275,74 @@ void CommandCountCommand(CommandContext& ctx) {
 
 // ---- COMMAND DOCS ----
 
-// name -> {summary, since, group, complexity, subcommands?}. Arguments are omitted: Redis
-// documents them as optional and redis-cli copes without them.
+const char* ArgTypeName(CommandArg::Type t) {
+  switch (t) {
+    case CommandArg::Type::kString:
+      return "string";
+    case CommandArg::Type::kInteger:
+      return "integer";
+    case CommandArg::Type::kDouble:
+      return "double";
+    case CommandArg::Type::kKey:
+      return "key";
+    case CommandArg::Type::kPattern:
+      return "pattern";
+    case CommandArg::Type::kUnixTime:
+      return "unix-time";
+    case CommandArg::Type::kPureToken:
+      return "pure-token";
+    case CommandArg::Type::kOneof:
+      return "oneof";
+    case CommandArg::Type::kBlock:
+      return "block";
+  }
+  return "";
+}
+
+// Writes `name` and `value` when value is set, for the optional fields of a docs map.
+void OptionalField(resp::ReplyWriter& w, const char* name, const std::string& value) {
+  if (value.empty()) return;
+  w.Bulk(name);
+  w.Bulk(value);
+}
+
+// An argument list as Redis 7.0's addReplyCommandArgList.
+void WriteArgs(resp::ReplyWriter& w, const std::vector<CommandArg>& args) {
+  w.ArrayHeader(args.size());
+  for (const CommandArg& a : args) {
+    const bool nested = a.type == CommandArg::Type::kOneof || a.type == CommandArg::Type::kBlock;
+    w.MapHeader(2 + (a.key_spec_index >= 0 ? 1 : 0) + (a.token.empty() ? 0 : 1) +
+                (a.since.empty() ? 0 : 1) + (a.deprecated_since.empty() ? 0 : 1) +
+                (a.flags != 0 ? 1 : 0) + (nested ? 1 : 0));
+    w.Bulk("name");
+    w.Bulk(a.name);
+    w.Bulk("type");
+    w.Bulk(ArgTypeName(a.type));
+    if (a.key_spec_index >= 0) {
+      w.Bulk("key_spec_index");
+      w.Integer(a.key_spec_index);
+    }
+    OptionalField(w, "token", a.token);
+    OptionalField(w, "since", a.since);
+    OptionalField(w, "deprecated_since", a.deprecated_since);
+    if (a.flags != 0) {
+      w.Bulk("flags");
+      WriteFlagSet(w, a.flags, kArgFlagNames);
+    }
+    if (nested) {
+      w.Bulk("arguments");
+      WriteArgs(w, a.args);
+    }
+  }
+}
+
+// name -> {summary, since, group, complexity?, doc_flags?, deprecated_since?, replaced_by?,
+// history?, arguments?, subcommands?}, in Redis 7.0's order (addReplyCommandDocs).
 void WriteDocs(resp::ReplyWriter& w, const Command& c) {
-  size_t fields = 3 + (c.complexity.empty() ? 0 : 1) + (c.subcommands.empty() ? 0 : 1);
+  size_t fields = 3 + (c.complexity.empty() ? 0 : 1) + (c.doc_flags != 0 ? 1 : 0) +
+                  (c.deprecated_since.empty() ? 0 : 1) + (c.replaced_by.empty() ? 0 : 1) +
+                  (c.history.empty() ? 0 : 1) + (c.args.empty() ? 0 : 1) +
+                  (c.subcommands.empty() ? 0 : 1);
   w.MapHeader(fields);
   w.Bulk("summary");
   w.Bulk(c.summary);
@@ -273,9 +350,25 @@ void WriteDocs(resp::ReplyWriter& w, const Command& c) {
   w.Bulk(c.since);
   w.Bulk("group");
   w.Bulk(c.group);
-  if (!c.complexity.empty()) {
-    w.Bulk("complexity");
-    w.Bulk(c.complexity);
+  OptionalField(w, "complexity", c.complexity);
+  if (c.doc_flags != 0) {
+    w.Bulk("doc_flags");
+    WriteFlagSet(w, c.doc_flags, kDocFlagNames);
+  }
+  OptionalField(w, "deprecated_since", c.deprecated_since);
+  OptionalField(w, "replaced_by", c.replaced_by);
+  if (!c.history.empty()) {
+    w.Bulk("history");
+    w.SetHeader(c.history.size());
+    for (const HistoryEntry& h : c.history) {
+      w.ArrayHeader(2);
+      w.Bulk(h.since);
+      w.Bulk(h.change);
+    }
+  }
+  if (!c.args.empty()) {
+    w.Bulk("arguments");
+    WriteArgs(w, c.args);
   }
   if (!c.subcommands.empty()) {
     w.Bulk("subcommands");
@@ -352,16 +445,16 @@ void CommandListCommand(CommandContext& ctx) {
 
 // ---- COMMAND GETKEYS / GETKEYSANDFLAGS ----
 
-// Resolves argv (from COMMAND GETKEYS's third argument on) to its key positions; replies
-// the error and returns false when there are none to give.
-bool ResolveKeys(CommandContext& ctx, Args argv, const Command** out,
-                 std::vector<size_t>* positions) {
+// The keys of argv (from COMMAND GETKEYS's third argument on), as Redis 7.0's
+// getKeysSubcommandImpl finds them; replies the error and returns false when there are
+// none to give.
+bool ResolveKeys(CommandContext& ctx, Args argv, std::vector<KeyRef>* keys) {
   const Command* c = LookupForArgv(ctx.dispatcher.table(), argv);
   if (c == nullptr) {
     ctx.reply.Error("ERR Invalid command specified");
     return false;
   }
-  if (c->keys.first <= 0) {
+  if (!c->HasKeys()) {
     ctx.reply.Error("ERR The command has no key arguments");
     return false;
   }
@@ -369,46 +462,31 @@ bool ResolveKeys(CommandContext& ctx, Args argv, const Command** out,
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return false;
   }
-  *positions = c->KeyPositions(argv.size());
-  if (positions->empty()) {
+  *keys = c->FindKeys(argv);
+  if (keys->empty()) {
     ctx.reply.Error("ERR Invalid arguments specified for command");
     return false;
   }
-  *out = c;
   return true;
 }
 
 void CommandGetkeysCommand(CommandContext& ctx) {
   Args argv = ctx.args.subspan(2);
-  const Command* c;
-  std::vector<size_t> positions;
-  if (!ResolveKeys(ctx, argv, &c, &positions)) return;
-  ctx.reply.ArrayHeader(positions.size());
-  for (size_t p : positions) ctx.reply.Bulk(argv[p]);
+  std::vector<KeyRef> keys;
+  if (!ResolveKeys(ctx, argv, &keys)) return;
+  ctx.reply.ArrayHeader(keys.size());
+  for (const KeyRef& k : keys) ctx.reply.Bulk(argv[k.pos]);
 }
 
 void CommandGetkeysandflagsCommand(CommandContext& ctx) {
   Args argv = ctx.args.subspan(2);
-  const Command* c;
-  std::vector<size_t> positions;
-  if (!ResolveKeys(ctx, argv, &c, &positions)) return;
-  ctx.reply.ArrayHeader(positions.size());
-  for (size_t p : positions) {
+  std::vector<KeyRef> keys;
+  if (!ResolveKeys(ctx, argv, &keys)) return;
+  ctx.reply.ArrayHeader(keys.size());
+  for (const KeyRef& k : keys) {
     ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(argv[p]);
-    // The same coarse access flags as the key specs in COMMAND INFO.
-    if (c->has(kWrite)) {
-      ctx.reply.SetHeader(2);
-      ctx.reply.Simple("RW");
-      ctx.reply.Simple("update");
-    } else if (c->has(kReadonly)) {
-      ctx.reply.SetHeader(2);
-      ctx.reply.Simple("RO");
-      ctx.reply.Simple("access");
-    } else {
-      ctx.reply.SetHeader(1);
-      ctx.reply.Simple("RO");
-    }
+    ctx.reply.Bulk(argv[k.pos]);
+    WriteFlagSet(ctx.reply, k.flags, kKeyFlagNames);
   }
 }
 
@@ -440,39 +518,54 @@ void CommandHelpCommand(CommandContext& ctx) {
   for (const char* line : kLines) ctx.reply.Simple(line);
 }
 
+// COMMAND and its subcommands: all allowed while loading, in @connection as in Redis.
 Command Make(const char* name, int arity, Handler h, const char* summary, const char* since,
-             const char* complexity) {
+             const char* complexity = "O(1)") {
   return MakeCommand(name, arity, kLoadingOk | kStaleOk, {}, h, "server", summary, since,
-                     complexity);
+                     complexity)
+      .WithCategories(kCatConnection);
 }
 
 }  // namespace
 
 void RegisterIntrospectionCommands(CommandTable* t) {
-  Command command =
-      Make("command", -1, CommandCommand, "Returns detailed information about all commands.",
-           "2.8.13", "O(N) where N is the total number of Redis commands");
-  command.subcommands = {
-      Make("command|count", 2, CommandCountCommand, "Returns a count of commands.", "2.8.13",
-           "O(1)"),
-      Make("command|docs", -2, CommandDocsCommand,
-           "Returns documentary information about one, multiple or all commands.", "7.0.0",
-           "O(N) where N is the number of commands to look up"),
-      Make("command|getkeys", -4, CommandGetkeysCommand,
-           "Extracts the key names from an arbitrary command.", "2.8.13",
-           "O(N) where N is the number of arguments to the command"),
-      Make("command|getkeysandflags", -4, CommandGetkeysandflagsCommand,
-           "Extracts the key names and access flags for an arbitrary command.", "7.0.0",
-           "O(N) where N is the number of arguments to the command"),
-      Make("command|help", 2, CommandHelpCommand,
-           "Returns helpful text about the different subcommands.", "5.0.0", "O(1)"),
-      Make("command|info", -2, CommandInfoCommand,
-           "Returns information about one, multiple or all commands.", "2.8.13",
-           "O(N) where N is the number of commands to look up"),
-      Make("command|list", -2, CommandListCommand, "Returns a list of command names.", "7.0.0",
-           "O(N) where N is the total number of Redis commands"),
-  };
-  t->Register(std::move(command));
+  t->Register(
+      Make("command", -1, CommandCommand, "Get array of Redis command details", "2.8.13",
+           "O(N) where N is the total number of Redis commands")
+          .WithTips({"nondeterministic_output_order"})
+          .WithSubcommands(
+              {Make("command|count", 2, CommandCountCommand, "Get total number of Redis commands",
+                    "2.8.13"),
+               Make("command|docs", -2, CommandDocsCommand,
+                    "Get array of specific Redis command documentation", "7.0.0",
+                    "O(N) where N is the number of commands to look up")
+                   .WithTips({"nondeterministic_output_order"})
+                   .WithArgs({arg::String("command-name").Optional().Multiple()}),
+               Make("command|getkeys", -4, CommandGetkeysCommand,
+                    "Extract keys given a full Redis command", "2.8.13",
+                    "O(N) where N is the number of arguments to the command"),
+               Make("command|getkeysandflags", -4, CommandGetkeysandflagsCommand,
+                    "Extract keys and access flags given a full Redis command", "7.0.0",
+                    "O(N) where N is the number of arguments to the command"),
+               Make("command|help", 2, CommandHelpCommand,
+                    "Show helpful text about the different subcommands", "5.0.0"),
+               Make(
+                   "command|info", -2, CommandInfoCommand,
+                   "Get array of specific Redis command details, or all when no argument is given.",
+                   "2.8.13", "O(N) where N is the number of commands to look up")
+                   .WithTips({"nondeterministic_output_order"})
+                   .WithHistory(
+                       {{"7.0.0",
+                         "Allowed to be called with no argument to get info on all commands."}})
+                   .WithArgs({arg::String("command-name").Optional().Multiple()}),
+               Make("command|list", -2, CommandListCommand, "Get an array of Redis command names",
+                    "7.0.0", "O(N) where N is the total number of Redis commands")
+                   .WithTips({"nondeterministic_output_order"})
+                   .WithArgs({arg::OneOf("filterby", {arg::String("module-name").Token("MODULE"),
+                                                      arg::String("category").Token("ACLCAT"),
+                                                      arg::Pattern("pattern").Token("PATTERN")})
+                                  .Token("FILTERBY")
+                                  .Optional()})}));
 }
 
 }  // namespace pykv::cmd

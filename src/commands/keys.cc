@@ -346,9 +346,21 @@ void ObjectContainerCommand(CommandContext& ctx) {
   ctx.reply.Error(err::WrongArgs(ctx.command.name));
 }
 
-Command Make(const char* name, int arity, uint32_t flags, KeySpec keys, Handler h,
+Command Make(const char* name, int arity, uint32_t flags, std::vector<KeySpec> keys, Handler h,
              const char* summary, const char* since, const char* complexity = "O(1)") {
-  return MakeCommand(name, arity, flags, keys, h, "generic", summary, since, complexity);
+  return MakeCommand(name, arity, flags, std::move(keys), h, "generic", summary, since, complexity);
+}
+
+// FLUSHDB and FLUSHALL: one handler, one record but for the words.
+Command Flush(const char* name, const char* summary, const char* complexity) {
+  return MakeCommand(name, -1, kWrite, {}, FlushCommand, "server", summary, "1.0.0", complexity)
+      .WithCategories(kCatDangerous | kCatKeyspace)
+      .WithTips({"request_policy:all_shards", "response_policy:all_succeeded"})
+      .WithHistory({{"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+                    {"6.2.0", "Added the `SYNC` flushing mode modifier."}})
+      .WithArgs({arg::OneOf("async", {arg::Token("async", "ASYNC").Since("4.0.0"),
+                                      arg::Token("sync", "SYNC").Since("6.2.0")})
+                     .Optional()});
 }
 
 }  // namespace
@@ -366,68 +378,112 @@ const char* StringEncodingName(const store::Entry& e) {
 }
 
 void RegisterKeyCommands(CommandTable* t) {
-  constexpr uint32_t kR = kReadonly | kFast;
-  constexpr KeySpec kAllKeys{1, -1, 1};
-  constexpr KeySpec kOneKey{1, 1, 1};
-  t->Register(Make("del", -2, kWrite, kAllKeys, DelCommand, "Deletes one or more keys.", "1.0.0",
-                   "O(N) where N is the number of keys that will be removed."));
-  t->Register(Make("unlink", -2, kWrite | kFast, kAllKeys, DelCommand,
-                   "Asynchronously deletes one or more keys.", "4.0.0",
-                   "O(1) for each key removed regardless of its size."));
-  t->Register(Make("exists", -2, kR, kAllKeys, ExistsCommand,
-                   "Determines whether one or more keys exist.", "1.0.0",
-                   "O(N) where N is the number of keys to check."));
-  t->Register(Make("type", 2, kR, kOneKey, TypeCommand,
-                   "Determines the type of value stored at a key.", "1.0.0"));
-  t->Register(Make("rename", 3, kWrite, {1, 2, 1}, RenameCommand,
-                   "Renames a key and overwrites the destination.", "1.0.0"));
-  t->Register(Make("renamenx", 3, kWrite | kFast, {1, 2, 1}, RenamenxCommand,
-                   "Renames a key only when the target key name doesn't exist.", "1.0.0"));
-  t->Register(Make("copy", -3, kWrite | kDenyOom, {1, 2, 1}, CopyCommand,
-                   "Copies the value of a key to a new key.", "6.2.0",
-                   "O(N) worst case for collections, where N is the number of nested items. "
-                   "O(1) for string values."));
+  constexpr KeySpec kDeleteAll{.flags = kKeyRM | kKeyDelete, .index = 1, .lastkey = -1};
+  constexpr KeySpec kPeekAll{.flags = kKeyRO, .index = 1, .lastkey = -1};
+  constexpr KeySpec kSubcommandKey{.flags = kKeyRO, .index = 2};  // OBJECT <sub> key
+  t->Register(Make("del", -2, kWrite, {kDeleteAll}, DelCommand, "Delete a key", "1.0.0",
+                   "O(N) where N is the number of keys that will be removed. When a key to remove "
+                   "holds a value other than a string, the individual complexity for this key is "
+                   "O(M) where M is the number of elements in the list, set, sorted set or hash. "
+                   "Removing a single key that holds a string value is O(1).")
+                  .WithTips({"request_policy:multi_shard", "response_policy:agg_sum"})
+                  .WithArgs({arg::Key("key", 0).Multiple()}));
+  t->Register(Make("unlink", -2, kWrite | kFast, {kDeleteAll}, DelCommand,
+                   "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
+                   "but non blocking.",
+                   "4.0.0",
+                   "O(1) for each key removed regardless of its size. Then the command does O(N) "
+                   "work in a different thread in order to reclaim memory, where N is the number "
+                   "of allocations the deleted objects where composed of.")
+                  .WithTips({"request_policy:multi_shard", "response_policy:agg_sum"})
+                  .WithArgs({arg::Key("key", 0).Multiple()}));
+  t->Register(Make("exists", -2, kReadonly | kFast, {kPeekAll}, ExistsCommand,
+                   "Determine if a key exists", "1.0.0",
+                   "O(N) where N is the number of keys to check.")
+                  .WithTips({"request_policy:multi_shard", "response_policy:agg_sum"})
+                  .WithHistory({{"3.0.3", "Accepts multiple `key` arguments."}})
+                  .WithArgs({arg::Key("key", 0).Multiple()}));
+  t->Register(Make("type", 2, kReadonly | kFast, {{.flags = kKeyRO, .index = 1}}, TypeCommand,
+                   "Determine the type stored at key", "1.0.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("rename", 3, kWrite,
+                   {{.flags = kKeyRW | kKeyAccess | kKeyDelete, .index = 1},
+                    {.flags = kKeyOW | kKeyUpdate, .index = 2}},
+                   RenameCommand, "Rename a key", "1.0.0")
+                  .WithArgs({arg::Key("key", 0), arg::Key("newkey", 1)}));
+  t->Register(Make("renamenx", 3, kWrite | kFast,
+                   {{.flags = kKeyRW | kKeyAccess | kKeyDelete, .index = 1},
+                    {.flags = kKeyOW | kKeyInsert, .index = 2}},
+                   RenamenxCommand, "Rename a key, only if the new key does not exist", "1.0.0")
+                  .WithHistory({{"3.2.0",
+                                 "The command no longer returns an error when source and "
+                                 "destination names are the same."}})
+                  .WithArgs({arg::Key("key", 0), arg::Key("newkey", 1)}));
+  t->Register(
+      Make("copy", -3, kWrite | kDenyOom,
+           {{.flags = kKeyRO | kKeyAccess, .index = 1}, {.flags = kKeyOW | kKeyUpdate, .index = 2}},
+           CopyCommand, "Copy a key", "6.2.0",
+           "O(N) worst case for collections, where N is the number of nested items. O(1) for "
+           "string values.")
+          .WithArgs({arg::Key("source", 0), arg::Key("destination", 1),
+                     arg::Integer("destination-db").Token("DB").Optional(),
+                     arg::Token("replace", "REPLACE").Optional()}));
   t->Register(Make("keys", 2, kReadonly, {}, KeysCommand,
-                   "Returns all key names that match a pattern.", "1.0.0",
+                   "Find all keys matching the given pattern", "1.0.0",
                    "O(N) with N being the number of keys in the database, under the assumption "
-                   "that the key names in the database and the given pattern have limited "
-                   "length."));
-  t->Register(Make("scan", -2, kReadonly, {}, ScanCommand,
-                   "Iterates over the key names in the database.", "2.8.0",
-                   "O(1) for every call. O(N) for a complete iteration, including enough "
-                   "command calls for the cursor to return back to 0. N is the number of "
-                   "elements inside the collection."));
+                   "that the key names in the database and the given pattern have limited length.")
+                  .WithCategories(kCatDangerous)
+                  .WithTips({"request_policy:all_shards", "nondeterministic_output_order"})
+                  .WithArgs({arg::Pattern("pattern")}));
+  t->Register(
+      Make("scan", -2, kReadonly, {}, ScanCommand, "Incrementally iterate the keys space", "2.8.0",
+           "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
+           "the cursor to return back to 0. N is the number of elements inside the collection.")
+          .WithTips({"nondeterministic_output", "request_policy:special"})
+          .WithHistory({{"6.0.0", "Added the `TYPE` subcommand."}})
+          .WithArgs({arg::Integer("cursor"), arg::Pattern("pattern").Token("MATCH").Optional(),
+                     arg::Integer("count").Token("COUNT").Optional(),
+                     arg::String("type").Token("TYPE").Since("6.0.0").Optional()}));
   t->Register(Make("randomkey", 1, kReadonly, {}, RandomkeyCommand,
-                   "Returns a random key name from the database.", "1.0.0"));
-  t->Register(Make("dbsize", 1, kR, {}, DbsizeCommand,
-                   "Returns the number of keys in the database.", "1.0.0"));
-  t->Register(Make("flushdb", -1, kWrite, {}, FlushCommand,
-                   "Removes all keys from the current database.", "1.0.0",
-                   "O(N) where N is the number of keys in the selected database"));
-  t->Register(Make("flushall", -1, kWrite, {}, FlushCommand, "Removes all keys from all databases.",
-                   "1.0.0", "O(N) where N is the total number of keys in all databases"));
-  t->Register(Make("touch", -2, kR, kAllKeys, TouchCommand,
-                   "Returns the number of existing keys out of those specified after updating "
-                   "the time they were last accessed.",
-                   "3.2.1", "O(N) where N is the number of keys that will be touched."));
-
-  constexpr KeySpec kSubKey{2, 2, 1};
-  Command object =
+                   "Return a random key from the keyspace", "1.0.0")
+                  .WithTips({"request_policy:all_shards", "nondeterministic_output"}));
+  t->Register(MakeCommand("dbsize", 1, kReadonly | kFast, {}, DbsizeCommand, "server",
+                          "Return the number of keys in the selected database", "1.0.0")
+                  .WithCategories(kCatKeyspace)
+                  .WithTips({"request_policy:all_shards", "response_policy:agg_sum"}));
+  t->Register(Flush("flushdb", "Remove all keys from the current database",
+                    "O(N) where N is the number of keys in the selected database"));
+  t->Register(Flush("flushall", "Remove all keys from all databases",
+                    "O(N) where N is the total number of keys in all databases"));
+  t->Register(
+      Make(
+          "touch", -2, kReadonly | kFast, {kPeekAll}, TouchCommand,
+          "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+          "3.2.1", "O(N) where N is the number of keys that will be touched.")
+          .WithTips({"request_policy:multi_shard", "response_policy:agg_sum"})
+          .WithArgs({arg::Key("key", 0).Multiple()}));
+  t->Register(
       Make("object", -2, 0, {}, ObjectContainerCommand,
-           "A container for object introspection commands.", "2.2.3", "Depends on subcommand.");
-  object.subcommands = {
-      Make("object|encoding", 3, kReadonly, kSubKey, ObjectEncodingCommand,
-           "Returns the internal encoding of a Redis object.", "2.2.3"),
-      Make("object|freq", 3, kReadonly, kSubKey, ObjectFreqCommand,
-           "Returns the logarithmic access frequency counter of a Redis object.", "4.0.0"),
-      Make("object|idletime", 3, kReadonly, kSubKey, ObjectIdletimeCommand,
-           "Returns the time since the last access to a Redis object.", "2.2.3"),
-      Make("object|refcount", 3, kReadonly, kSubKey, ObjectRefcountCommand,
-           "Returns the reference count of a value of a key.", "2.2.3"),
-      Make("object|help", 2, kLoadingOk | kStaleOk, {}, ObjectHelpCommand,
-           "Returns helpful text about the different subcommands.", "6.2.0"),
-  };
-  t->Register(std::move(object));
+           "A container for object introspection commands", "2.2.3", "Depends on subcommand.")
+          .WithSubcommands(
+              {Make("object|encoding", 3, kReadonly, {kSubcommandKey}, ObjectEncodingCommand,
+                    "Inspect the internal encoding of a Redis object", "2.2.3")
+                   .WithTips({"nondeterministic_output"})
+                   .WithArgs({arg::Key("key", 0)}),
+               Make("object|freq", 3, kReadonly, {kSubcommandKey}, ObjectFreqCommand,
+                    "Get the logarithmic access frequency counter of a Redis object", "4.0.0")
+                   .WithTips({"nondeterministic_output"})
+                   .WithArgs({arg::Key("key", 0)}),
+               Make("object|idletime", 3, kReadonly, {kSubcommandKey}, ObjectIdletimeCommand,
+                    "Get the time since a Redis object was last accessed", "2.2.3")
+                   .WithTips({"nondeterministic_output"})
+                   .WithArgs({arg::Key("key", 0)}),
+               Make("object|refcount", 3, kReadonly, {kSubcommandKey}, ObjectRefcountCommand,
+                    "Get the number of references to the value of the key", "2.2.3")
+                   .WithTips({"nondeterministic_output"})
+                   .WithArgs({arg::Key("key", 0)}),
+               Make("object|help", 2, kLoadingOk | kStaleOk, {}, ObjectHelpCommand,
+                    "Show helpful text about the different subcommands", "6.2.0")}));
 }
 
 }  // namespace pykv::cmd

@@ -284,13 +284,13 @@ void LatencyDoctorCommand(CommandContext& ctx) {
 }
 
 void LatencyHelpCommand(CommandContext& ctx) {
-  ReplyHelp(
-      ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR",
-            "    Return a human readable latency analysis report.", "HISTORY <event>",
-            "    Return time-latency samples for the <event> class.", "LATEST",
-            "    Return the latest latency samples for all events.", "RESET [<event> ...]",
-            "    Reset latency data of one or more <event> classes.",
-            "    (default: reset all data for all event classes)", "HELP", "    Prints this help."});
+  ReplyHelp(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DOCTOR",
+                  "    Return a human readable latency analysis report.", "HISTORY <event>",
+                  "    Return time-latency samples for the <event> class.", "LATEST",
+                  "    Return the latest latency samples for all events.", "RESET [<event> ...]",
+                  "    Reset latency data of one or more <event> classes.",
+                  "    (default: reset all data for all event classes)", "HELP",
+                  "    Prints this help."});
 }
 
 // ---- MEMORY ----
@@ -536,90 +536,149 @@ void ContainerCommand(CommandContext& ctx) {
   ctx.reply.Error(err::WrongArgs(ctx.command.name));
 }
 
-Command Sub(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
-            const char* since) {
-  return MakeCommand(name, arity, flags, {}, h, "server", summary, since);
-}
-
-Command Container(const char* name, const char* summary, const char* since,
-                  std::vector<Command> subs) {
-  Command c = MakeCommand(name, -2, 0, {}, ContainerCommand, "server", summary, since,
-                          "Depends on subcommand.");
-  c.subcommands = std::move(subs);
-  return c;
+Command Make(const char* name, int arity, uint32_t flags, Handler h, const char* summary,
+             const char* since, const char* complexity = "O(1)") {
+  return MakeCommand(name, arity, flags, {}, h, "server", summary, since, complexity);
 }
 
 }  // namespace
 
 void RegisterServerCommands(CommandTable* t) {
-  constexpr uint32_t kAdm = kAdmin | kLoadingOk | kStaleOk;
-  t->Register(MakeCommand("info", -1, kLoadingOk | kStaleOk, {}, InfoCommand, "server",
-                          "Returns information and statistics about the server.", "1.0.0", "O(1)"));
-  t->Register(Container("config", "A container for server configuration commands.", "2.0.0",
-                        {Sub("config|get", -3, kAdm, ConfigGetCommand,
-                             "Returns the effective values of configuration parameters.", "2.0.0"),
-                         Sub("config|set", -4, kAdm, ConfigSetCommand,
-                             "Sets configuration parameters in-flight.", "2.0.0"),
-                         Sub("config|rewrite", 2, kAdm, ConfigRewriteCommand,
-                             "Persists the effective configuration to file.", "2.8.0"),
-                         Sub("config|resetstat", 2, kAdm, ConfigResetstatCommand,
-                             "Resets the server's statistics.", "2.0.0"),
-                         Sub("config|help", 2, kLoadingOk | kStaleOk, ConfigHelpCommand,
-                             "Returns helpful text about the different subcommands.", "5.0.0")}));
-  t->Register(MakeCommand("time", 1, kFast | kLoadingOk | kStaleOk, {}, TimeCommand, "server",
-                          "Returns the server time.", "2.6.0"));
+  // LATENCY's reports: each node's own, which a cluster client gathers from all of them.
+  const std::vector<std::string> kEachNodeReport = {
+      "nondeterministic_output", "request_policy:all_nodes", "response_policy:special"};
+  t->Register(Make("info", -1, kLoadingOk | kStaleOk, InfoCommand,
+                   "Get information and statistics about the server", "1.0.0")
+                  .WithCategories(kCatDangerous)
+                  .WithTips({"nondeterministic_output", "request_policy:all_shards",
+                             "response_policy:special"})
+                  .WithHistory({{"7.0.0", "Added support for taking multiple section arguments."}})
+                  .WithArgs({arg::String("section").Optional().Multiple()}));
   t->Register(
-      MakeCommand("lastsave", 1, kFast | kLoadingOk | kStaleOk, {}, LastsaveCommand, "server",
-                  "Returns the Unix timestamp of the last successful save to disk.", "1.0.0"));
-  t->Register(MakeCommand("shutdown", -1, kAdm | kNoMulti, {}, ShutdownCommand, "server",
-                          "Synchronously saves the database(s) to disk and shuts down the server.",
-                          "1.0.0", "O(N)"));
-  t->Register(MakeCommand("bgrewriteaof", 1, kAdm, {}, BgrewriteaofCommand, "server",
-                          "Asynchronously rewrites the append-only file to disk.", "1.0.0"));
-  t->Register(MakeCommand("bgsave", -1, kAdm, {}, BgsaveCommand, "server",
-                          "Asynchronously saves the database(s) to disk.", "1.0.0"));
-  t->Register(MakeCommand("save", 1, kAdm | kNoMulti, {}, SaveCommand, "server",
-                          "Synchronously saves the database(s) to disk.", "1.0.0", "O(N)"));
-  t->Register(MakeCommand("monitor", 1, kAdm, {}, MonitorCommand, "server",
-                          "Listens for all requests received by the server in real-time.",
-                          "1.0.0"));
-  t->Register(Container(
-      "slowlog", "A container for slow log commands.", "2.2.12",
-      {Sub("slowlog|get", -2, kAdm, SlowlogGetCommand, "Returns the slow log's entries.", "2.2.12"),
-       Sub("slowlog|len", 2, kAdm, SlowlogLenCommand,
-           "Returns the number of entries in the slow log.", "2.2.12"),
-       Sub("slowlog|reset", 2, kAdm, SlowlogResetCommand, "Clears all entries from the slow log.",
-           "2.2.12"),
-       Sub("slowlog|help", 2, kLoadingOk | kStaleOk, SlowlogHelpCommand,
-           "Show helpful text about the different subcommands", "6.2.0")}));
-  t->Register(Container("latency", "A container for latency diagnostics commands.", "2.8.13",
-                        {Sub("latency|latest", 2, kAdm, LatencyLatestCommand,
-                             "Returns the latest latency samples for all events.", "2.8.13"),
-                         Sub("latency|history", 3, kAdm, LatencyHistoryCommand,
-                             "Returns timestamp-latency samples for an event.", "2.8.13"),
-                         Sub("latency|reset", -2, kAdm, LatencyResetCommand,
-                             "Resets the latency data for one or more events.", "2.8.13"),
-                         Sub("latency|doctor", 2, kAdm, LatencyDoctorCommand,
-                             "Returns a human-readable latency analysis report.", "2.8.13"),
-                         Sub("latency|help", 2, kLoadingOk | kStaleOk, LatencyHelpCommand,
-                             "Returns helpful text about the different subcommands.", "2.8.13")}));
-  Command memory =
-      Container("memory", "A container for memory diagnostics commands.", "4.0.0",
-                {Sub("memory|usage", -3, kReadonly, MemoryUsageCommand,
-                     "Estimates the memory usage of a key.", "4.0.0"),
-                 Sub("memory|doctor", 2, 0, MemoryDoctorCommand,
-                     "Outputs a memory problems report.", "4.0.0"),
-                 Sub("memory|stats", 2, 0, MemoryStatsCommand,
-                     "Returns details about memory usage.", "4.0.0"),
-                 Sub("memory|purge", 2, 0, MemoryPurgeCommand,
-                     "Asks the allocator to release memory.", "4.0.0"),
-                 Sub("memory|help", 2, kLoadingOk | kStaleOk, MemoryHelpCommand,
-                     "Returns helpful text about the different subcommands.", "4.0.0")});
-  memory.subcommands[0].keys = {2, 2, 1};
-  t->Register(std::move(memory));
-  t->Register(MakeCommand("debug", -2, kAdm, {}, DebugCommand, "server",
-                          "A container for debugging commands.", "1.0.0",
-                          "Depends on subcommand."));
+      Make("config", -2, 0, ContainerCommand, "A container for server configuration commands",
+           "2.0.0", "Depends on subcommand.")
+          .WithSubcommands(
+              {Make("config|get", -3, kAdmin | kNoScript | kLoadingOk | kStaleOk, ConfigGetCommand,
+                    "Get the values of configuration parameters", "2.0.0",
+                    "O(N) when N is the number of configuration parameters provided")
+                   .WithHistory(
+                       {{"7.0.0",
+                         "Added the ability to pass multiple pattern parameters in one call"}})
+                   .WithArgs({arg::Block("parameter", {arg::String("parameter")}).Multiple()}),
+               Make("config|set", -4, kAdmin | kNoScript | kLoadingOk | kStaleOk, ConfigSetCommand,
+                    "Set configuration parameters to the given values", "2.0.0",
+                    "O(N) when N is the number of configuration parameters provided")
+                   .WithTips({"request_policy:all_nodes", "response_policy:all_succeeded"})
+                   .WithHistory(
+                       {{"7.0.0", "Added the ability to set multiple parameters in one call."}})
+                   .WithArgs({arg::Block("parameter_value",
+                                         {arg::String("parameter"), arg::String("value")})
+                                  .Multiple()}),
+               Make("config|rewrite", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ConfigRewriteCommand,
+                    "Rewrite the configuration file with the in memory configuration", "2.8.0"),
+               Make("config|resetstat", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    ConfigResetstatCommand, "Reset the stats returned by INFO", "2.0.0"),
+               Make("config|help", 2, kLoadingOk | kStaleOk, ConfigHelpCommand,
+                    "Show helpful text about the different subcommands", "5.0.0")}));
+  t->Register(Make("time", 1, kLoadingOk | kStaleOk | kFast, TimeCommand,
+                   "Return the current server time", "2.6.0")
+                  .WithTips({"nondeterministic_output"}));
+  t->Register(Make("lastsave", 1, kLoadingOk | kStaleOk | kFast, LastsaveCommand,
+                   "Get the UNIX time stamp of the last successful save to disk", "1.0.0")
+                  .WithCategories(kCatAdmin | kCatDangerous)
+                  .WithTips({"nondeterministic_output"}));
+  t->Register(
+      Make("shutdown", -1, kAdmin | kNoScript | kLoadingOk | kStaleOk | kNoMulti | kAllowBusy,
+           ShutdownCommand, "Synchronously save the dataset to disk and then shut down the server",
+           "1.0.0",
+           "O(N) when saving, where N is the total number of keys in all databases when saving "
+           "data, otherwise O(1)")
+          .WithHistory({{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}})
+          .WithArgs({arg::OneOf("nosave_save",
+                                {arg::Token("nosave", "NOSAVE"), arg::Token("save", "SAVE")})
+                         .Optional(),
+                     arg::Token("now", "NOW").Since("7.0.0").Optional(),
+                     arg::Token("force", "FORCE").Since("7.0.0").Optional(),
+                     arg::Token("abort", "ABORT").Since("7.0.0").Optional()}));
+  t->Register(Make("bgrewriteaof", 1, kAdmin | kNoScript | kNoAsyncLoading, BgrewriteaofCommand,
+                   "Asynchronously rewrite the append-only file", "1.0.0"));
+  t->Register(Make("bgsave", -1, kAdmin | kNoScript | kNoAsyncLoading, BgsaveCommand,
+                   "Asynchronously save the dataset to disk", "1.0.0")
+                  .WithHistory({{"3.2.2", "Added the `SCHEDULE` option."}})
+                  .WithArgs({arg::Token("schedule", "SCHEDULE").Since("3.2.2").Optional()}));
+  t->Register(Make("save", 1, kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, SaveCommand,
+                   "Synchronously save the dataset to disk", "1.0.0",
+                   "O(N) where N is the total number of keys in all databases"));
+  t->Register(Make("monitor", 1, kAdmin | kNoScript | kLoadingOk | kStaleOk, MonitorCommand,
+                   "Listen for all requests received by the server in real time", "1.0.0", ""));
+  t->Register(
+      Make("slowlog", -2, 0, ContainerCommand, "A container for slow log commands", "2.2.12",
+           "Depends on subcommand.")
+          .WithSubcommands(
+              {Make("slowlog|get", -2, kAdmin | kLoadingOk | kStaleOk, SlowlogGetCommand,
+                    "Get the slow log's entries", "2.2.12",
+                    "O(N) where N is the number of entries returned")
+                   .WithTips({"request_policy:all_nodes", "nondeterministic_output"})
+                   .WithHistory({{"4.0.0", "Added client IP address, port and name to the reply."}})
+                   .WithArgs({arg::Integer("count").Optional()}),
+               Make("slowlog|len", 2, kAdmin | kLoadingOk | kStaleOk, SlowlogLenCommand,
+                    "Get the slow log's length", "2.2.12")
+                   .WithTips({"request_policy:all_nodes", "response_policy:agg_sum",
+                              "nondeterministic_output"}),
+               Make("slowlog|reset", 2, kAdmin | kLoadingOk | kStaleOk, SlowlogResetCommand,
+                    "Clear all entries from the slow log", "2.2.12",
+                    "O(N) where N is the number of entries in the slowlog")
+                   .WithTips({"request_policy:all_nodes", "response_policy:all_succeeded"}),
+               Make("slowlog|help", 2, kLoadingOk | kStaleOk, SlowlogHelpCommand,
+                    "Show helpful text about the different subcommands", "6.2.0")}));
+  t->Register(
+      Make("latency", -2, 0, ContainerCommand, "A container for latency diagnostics commands",
+           "2.8.13", "Depends on subcommand.")
+          .WithSubcommands(
+              {Make("latency|latest", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    LatencyLatestCommand, "Return the latest latency samples for all events.",
+                    "2.8.13")
+                   .WithTips(kEachNodeReport),
+               Make("latency|history", 3, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    LatencyHistoryCommand, "Return timestamp-latency samples for the event.",
+                    "2.8.13")
+                   .WithTips(kEachNodeReport)
+                   .WithArgs({arg::String("event")}),
+               Make("latency|reset", -2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    LatencyResetCommand, "Reset latency data for one or more events.", "2.8.13")
+                   .WithTips({"request_policy:all_nodes", "response_policy:all_succeeded"})
+                   .WithArgs({arg::String("event").Optional().Multiple()}),
+               Make("latency|doctor", 2, kAdmin | kNoScript | kLoadingOk | kStaleOk,
+                    LatencyDoctorCommand, "Return a human readable latency analysis report.",
+                    "2.8.13")
+                   .WithTips(kEachNodeReport),
+               Make("latency|help", 2, kLoadingOk | kStaleOk, LatencyHelpCommand,
+                    "Show helpful text about the different subcommands.", "2.8.13")}));
+  t->Register(
+      Make("memory", -2, 0, ContainerCommand, "A container for memory diagnostics commands",
+           "4.0.0", "Depends on subcommand.")
+          .WithSubcommands(
+              {MakeCommand("memory|usage", -3, kReadonly, {{.flags = kKeyRO, .index = 2}},
+                           MemoryUsageCommand, "server", "Estimate the memory usage of a key",
+                           "4.0.0", "O(N) where N is the number of samples.")
+                   .WithArgs(
+                       {arg::Key("key", 0), arg::Integer("count").Token("SAMPLES").Optional()}),
+               Make("memory|doctor", 2, 0, MemoryDoctorCommand, "Outputs memory problems report",
+                    "4.0.0")
+                   .WithTips({"nondeterministic_output", "request_policy:all_shards",
+                              "response_policy:special"}),
+               Make("memory|stats", 2, 0, MemoryStatsCommand, "Show memory usage details", "4.0.0")
+                   .WithTips({"nondeterministic_output", "request_policy:all_shards",
+                              "response_policy:special"}),
+               Make("memory|purge", 2, 0, MemoryPurgeCommand, "Ask the allocator to release memory",
+                    "4.0.0", "Depends on how much memory is allocated, could be slow")
+                   .WithTips({"request_policy:all_shards", "response_policy:all_succeeded"}),
+               Make("memory|help", 2, kLoadingOk | kStaleOk, MemoryHelpCommand,
+                    "Show helpful text about the different subcommands", "4.0.0")}));
+  t->Register(Make("debug", -2, kAdmin | kNoScript | kLoadingOk | kStaleOk, DebugCommand,
+                   "A container for debugging commands", "1.0.0", "Depends on subcommand.")
+                  .Syscmd());
 }
 
 }  // namespace pykv::cmd

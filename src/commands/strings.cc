@@ -556,83 +556,162 @@ void LcsCommand(CommandContext& ctx) {
   ctx.reply.Integer(total);
 }
 
-Command Make(const char* name, int arity, uint32_t flags, KeySpec keys, Handler h,
+// SET's key is overwritten, unless GET also reads it (Redis's setGetKeys).
+void SetKeyFlags(Args argv, std::vector<KeyRef>* out) {
+  bool get = false;
+  for (size_t i = 3; i < argv.size(); ++i) get = get || EqualsIgnoreCase(argv[i], "get");
+  out->push_back({1, get ? kKeyRW | kKeyAccess | kKeyUpdate : kKeyOW | kKeyUpdate});
+}
+
+Command Make(const char* name, int arity, uint32_t flags, std::vector<KeySpec> keys, Handler h,
              const char* summary, const char* since, const char* complexity = "O(1)") {
-  return MakeCommand(name, arity, flags, keys, h, "string", summary, since, complexity);
+  return MakeCommand(name, arity, flags, std::move(keys), h, "string", summary, since, complexity);
 }
 
 }  // namespace
 
 void RegisterStringCommands(CommandTable* t) {
-  constexpr uint32_t kW = kWrite | kDenyOom;
-  constexpr uint32_t kR = kReadonly | kFast;
-  t->Register(Make(
-      "set", -3, kW, {1, 1, 1}, SetCommand,
-      "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
-      "1.0.0"));
-  t->Register(Make("get", 2, kR, {1, 1, 1}, GetCommand, "Get the value of a key", "1.0.0"));
-  t->Register(Make("getex", -2, kWrite | kFast, {1, 1, 1}, GetexCommand,
-                   "Returns the string value of a key after setting its expiration time.",
-                   "6.2.0"));
-  t->Register(Make("getdel", 2, kWrite | kFast, {1, 1, 1}, GetdelCommand,
-                   "Returns the string value of a key after deleting the key.", "6.2.0"));
-  t->Register(Make("getset", 3, kW | kFast, {1, 1, 1}, GetsetCommand,
-                   "Returns the previous string value of a key after setting it to a new value.",
-                   "1.0.0"));
-  t->Register(Make("setnx", 3, kW | kFast, {1, 1, 1}, SetnxCommand,
-                   "Set the string value of a key only when the key doesn't exist.", "1.0.0"));
-  t->Register(Make(
-      "setex", 4, kW, {1, 1, 1}, SetexCommand,
-      "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
-      "2.0.0"));
-  t->Register(Make("psetex", 4, kW, {1, 1, 1}, PsetexCommand,
-                   "Sets both string value and expiration time in milliseconds of a key. The key "
-                   "is created if it doesn't exist.",
-                   "2.6.0"));
-  t->Register(Make("mset", -3, kW, {1, -1, 2}, MsetCommand,
-                   "Atomically creates or modifies the string values of one or more keys.", "1.0.1",
-                   "O(N)"));
-  t->Register(Make(
-      "msetnx", -3, kW, {1, -1, 2}, MsetnxCommand,
-      "Atomically modifies the string values of one or more keys only when all keys don't exist.",
-      "1.0.1", "O(N)"));
-  t->Register(Make("mget", -2, kR, {1, -1, 1}, MgetCommand,
-                   "Atomically returns the string values of one or more keys.", "1.0.0", "O(N)"));
-  t->Register(Make("incr", 2, kW | kFast, {1, 1, 1}, IncrCommand,
-                   "Increments the integer value of a key by one. Uses 0 as initial value if the "
-                   "key doesn't exist.",
-                   "1.0.0"));
-  t->Register(Make("decr", 2, kW | kFast, {1, 1, 1}, DecrCommand,
-                   "Decrements the integer value of a key by one. Uses 0 as initial value if the "
-                   "key doesn't exist.",
-                   "1.0.0"));
-  t->Register(Make("incrby", 3, kW | kFast, {1, 1, 1}, IncrbyCommand,
-                   "Increments the integer value of a key by a number. Uses 0 as initial value if "
-                   "the key doesn't exist.",
-                   "1.0.0"));
-  t->Register(Make("decrby", 3, kW | kFast, {1, 1, 1}, DecrbyCommand,
-                   "Decrements a number from the integer value of a key. Uses 0 as initial value "
-                   "if the key doesn't exist.",
-                   "1.0.0"));
-  t->Register(Make("incrbyfloat", 3, kW | kFast, {1, 1, 1}, IncrbyfloatCommand,
-                   "Increment the floating point value of a key by a number. Uses 0 as initial "
-                   "value if the key doesn't exist.",
-                   "2.6.0"));
-  t->Register(Make("append", 3, kW | kFast, {1, 1, 1}, AppendCommand,
-                   "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-                   "2.0.0"));
-  t->Register(Make("strlen", 2, kR, {1, 1, 1}, StrlenCommand,
-                   "Returns the length of a string value.", "2.2.0"));
-  t->Register(Make("getrange", 4, kReadonly, {1, 1, 1}, GetrangeCommand,
-                   "Returns a substring of the string stored at a key.", "2.4.0", "O(N)"));
-  t->Register(Make("substr", 4, kReadonly, {1, 1, 1}, GetrangeCommand,
-                   "Returns a substring from a string value.", "1.0.0", "O(N)"));
-  t->Register(Make("setrange", 4, kW, {1, 1, 1}, SetrangeCommand,
-                   "Overwrites a part of a string value with another by an offset. Creates the key "
-                   "if it doesn't exist.",
-                   "2.2.0"));
-  t->Register(Make("lcs", -3, kReadonly, {1, 2, 1}, LcsCommand,
-                   "Finds the longest common substring.", "7.0.0", "O(N*M)"));
+  // The key specs most string commands share.
+  constexpr KeySpec kRead{.flags = kKeyRO | kKeyAccess, .index = 1};
+  constexpr KeySpec kReadWrite{.flags = kKeyRW | kKeyAccess | kKeyUpdate, .index = 1};
+  constexpr KeySpec kOverwrite{.flags = kKeyOW | kKeyUpdate, .index = 1};
+  t->Register(
+      Make("set", -3, kWrite | kDenyOom,
+           {{.notes = "RW and ACCESS due to the optional `GET` argument",
+             .flags = kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags,
+             .index = 1}},
+           SetCommand, "Set the string value of a key", "1.0.0")
+          .WithKeyFlags(SetKeyFlags)
+          .WithHistory({{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
+                        {"6.0.0", "Added the `KEEPTTL` option."},
+                        {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
+                        {"7.0.0", "Allowed the `NX` and `GET` options to be used together."}})
+          .WithArgs(
+              {arg::Key("key", 0), arg::String("value"),
+               arg::OneOf("condition", {arg::Token("nx", "NX"), arg::Token("xx", "XX")})
+                   .Since("2.6.12")
+                   .Optional(),
+               arg::Token("get", "GET").Since("6.2.0").Optional(),
+               arg::OneOf("expiration",
+                          {arg::Integer("seconds").Token("EX").Since("2.6.12"),
+                           arg::Integer("milliseconds").Token("PX").Since("2.6.12"),
+                           arg::UnixTime("unix-time-seconds").Token("EXAT").Since("6.2.0"),
+                           arg::UnixTime("unix-time-milliseconds").Token("PXAT").Since("6.2.0"),
+                           arg::Token("keepttl", "KEEPTTL").Since("6.0.0")})
+                   .Optional()}));
+  t->Register(
+      Make("get", 2, kReadonly | kFast, {kRead}, GetCommand, "Get the value of a key", "1.0.0")
+          .WithArgs({arg::Key("key", 0)}));
+  t->Register(
+      Make("getex", -2, kWrite | kFast,
+           {{.notes = "RW and UPDATE because it changes the TTL",
+             .flags = kKeyRW | kKeyAccess | kKeyUpdate,
+             .index = 1}},
+           GetexCommand, "Get the value of a key and optionally set its expiration", "6.2.0")
+          .WithArgs(
+              {arg::Key("key", 0),
+               arg::OneOf("expiration", {arg::Integer("seconds").Token("EX"),
+                                         arg::Integer("milliseconds").Token("PX"),
+                                         arg::UnixTime("unix-time-seconds").Token("EXAT"),
+                                         arg::UnixTime("unix-time-milliseconds").Token("PXAT"),
+                                         arg::Token("persist", "PERSIST")})
+                   .Optional()}));
+  t->Register(Make("getdel", 2, kWrite | kFast,
+                   {{.flags = kKeyRW | kKeyAccess | kKeyDelete, .index = 1}}, GetdelCommand,
+                   "Get the value of a key and delete the key", "6.2.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("getset", 3, kWrite | kDenyOom | kFast, {kReadWrite}, GetsetCommand,
+                   "Set the string value of a key and return its old value", "1.0.0")
+                  .Deprecated("6.2.0", "`SET` with the `!GET` argument")
+                  .WithArgs({arg::Key("key", 0), arg::String("value")}));
+  t->Register(Make("setnx", 3, kWrite | kDenyOom | kFast,
+                   {{.flags = kKeyOW | kKeyInsert, .index = 1}}, SetnxCommand,
+                   "Set the value of a key, only if the key does not exist", "1.0.0")
+                  .WithArgs({arg::Key("key", 0), arg::String("value")}));
+  t->Register(Make("setex", 4, kWrite | kDenyOom, {kOverwrite}, SetexCommand,
+                   "Set the value and expiration of a key", "2.0.0")
+                  .WithArgs({arg::Key("key", 0), arg::Integer("seconds"), arg::String("value")}));
+  t->Register(
+      Make("psetex", 4, kWrite | kDenyOom, {kOverwrite}, PsetexCommand,
+           "Set the value and expiration in milliseconds of a key", "2.6.0")
+          .WithArgs({arg::Key("key", 0), arg::Integer("milliseconds"), arg::String("value")}));
+  t->Register(
+      Make("mset", -3, kWrite | kDenyOom,
+           {{.flags = kKeyOW | kKeyUpdate, .index = 1, .lastkey = -1, .keystep = 2}}, MsetCommand,
+           "Set multiple keys to multiple values", "1.0.1",
+           "O(N) where N is the number of keys to set.")
+          .WithTips({"request_policy:multi_shard", "response_policy:all_succeeded"})
+          .WithArgs(
+              {arg::Block("key_value", {arg::Key("key", 0), arg::String("value")}).Multiple()}));
+  t->Register(
+      Make("msetnx", -3, kWrite | kDenyOom,
+           {{.flags = kKeyOW | kKeyInsert, .index = 1, .lastkey = -1, .keystep = 2}}, MsetnxCommand,
+           "Set multiple keys to multiple values, only if none of the keys exist", "1.0.1",
+           "O(N) where N is the number of keys to set.")
+          .WithTips({"request_policy:multi_shard", "response_policy:agg_min"})
+          .WithArgs(
+              {arg::Block("key_value", {arg::Key("key", 0), arg::String("value")}).Multiple()}));
+  t->Register(Make("mget", -2, kReadonly | kFast,
+                   {{.flags = kKeyRO | kKeyAccess, .index = 1, .lastkey = -1}}, MgetCommand,
+                   "Get the values of all the given keys", "1.0.0",
+                   "O(N) where N is the number of keys to retrieve.")
+                  .WithTips({"request_policy:multi_shard"})
+                  .WithArgs({arg::Key("key", 0).Multiple()}));
+  t->Register(Make("incr", 2, kWrite | kDenyOom | kFast, {kReadWrite}, IncrCommand,
+                   "Increment the integer value of a key by one", "1.0.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("decr", 2, kWrite | kDenyOom | kFast, {kReadWrite}, DecrCommand,
+                   "Decrement the integer value of a key by one", "1.0.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(Make("incrby", 3, kWrite | kDenyOom | kFast, {kReadWrite}, IncrbyCommand,
+                   "Increment the integer value of a key by the given amount", "1.0.0")
+                  .WithArgs({arg::Key("key", 0), arg::Integer("increment")}));
+  t->Register(Make("decrby", 3, kWrite | kDenyOom | kFast, {kReadWrite}, DecrbyCommand,
+                   "Decrement the integer value of a key by the given number", "1.0.0")
+                  .WithArgs({arg::Key("key", 0), arg::Integer("decrement")}));
+  t->Register(Make("incrbyfloat", 3, kWrite | kDenyOom | kFast, {kReadWrite}, IncrbyfloatCommand,
+                   "Increment the float value of a key by the given amount", "2.6.0")
+                  .WithArgs({arg::Key("key", 0), arg::Double("increment")}));
+  t->Register(
+      Make("append", 3, kWrite | kDenyOom | kFast, {{.flags = kKeyRW | kKeyInsert, .index = 1}},
+           AppendCommand, "Append a value to a key", "2.0.0",
+           "O(1). The amortized time complexity is O(1) assuming the appended value is small and "
+           "the already present value is of any size, since the dynamic string library used by "
+           "Redis will double the free space available on every reallocation.")
+          .WithArgs({arg::Key("key", 0), arg::String("value")}));
+  t->Register(Make("strlen", 2, kReadonly | kFast, {{.flags = kKeyRO, .index = 1}}, StrlenCommand,
+                   "Get the length of the value stored in a key", "2.2.0")
+                  .WithArgs({arg::Key("key", 0)}));
+  t->Register(
+      Make("getrange", 4, kReadonly, {kRead}, GetrangeCommand,
+           "Get a substring of the string stored at a key", "2.4.0",
+           "O(N) where N is the length of the returned string. The complexity is ultimately "
+           "determined by the returned length, but because creating a substring from an existing "
+           "string is very cheap, it can be considered O(1) for small strings.")
+          .WithArgs({arg::Key("key", 0), arg::Integer("start"), arg::Integer("end")}));
+  t->Register(
+      Make("substr", 4, kReadonly, {kRead}, GetrangeCommand,
+           "Get a substring of the string stored at a key", "1.0.0",
+           "O(N) where N is the length of the returned string. The complexity is ultimately "
+           "determined by the returned length, but because creating a substring from an existing "
+           "string is very cheap, it can be considered O(1) for small strings.")
+          .Deprecated("2.0.0", "`GETRANGE`")
+          .WithArgs({arg::Key("key", 0), arg::Integer("start"), arg::Integer("end")}));
+  t->Register(Make("setrange", 4, kWrite | kDenyOom, {{.flags = kKeyRW | kKeyUpdate, .index = 1}},
+                   SetrangeCommand,
+                   "Overwrite part of a string at key starting at the specified offset", "2.2.0",
+                   "O(1), not counting the time taken to copy the new string in place. Usually, "
+                   "this string is very small so the amortized complexity is O(1). Otherwise, "
+                   "complexity is O(M) with M being the length of the value argument.")
+                  .WithArgs({arg::Key("key", 0), arg::Integer("offset"), arg::String("value")}));
+  t->Register(
+      Make("lcs", -3, kReadonly, {{.flags = kKeyRO | kKeyAccess, .index = 1, .lastkey = 1}},
+           LcsCommand, "Find longest common substring", "7.0.0",
+           "O(N*M) where N and M are the lengths of s1 and s2, respectively")
+          .WithArgs({arg::Key("key1", 0), arg::Key("key2", 0), arg::Token("len", "LEN").Optional(),
+                     arg::Token("idx", "IDX").Optional(),
+                     arg::Integer("len").Token("MINMATCHLEN").Optional(),
+                     arg::Token("withmatchlen", "WITHMATCHLEN").Optional()}));
 }
 
 }  // namespace pykv::cmd

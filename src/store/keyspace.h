@@ -192,7 +192,7 @@ class Keyspace {
   size_t ActiveExpireCycle(int64_t budget_us);
   // Mean remaining TTL (ms) of the keys the expiry cycle sampled, smoothed; 0 without
   // volatile keys. INFO keyspace avg_ttl. Not a statistic: CONFIG RESETSTAT keeps it.
-  int64_t avg_ttl_ms() const { return avg_ttl_ms_; }
+  int64_t avg_ttl_ms() const { return volatile_.empty() ? 0 : avg_ttl_ms_; }
   // True when a write must first make room: over maxkeys or maxmemory.
   bool OverLimits() const;
   // Evicts by policy until within limits (or nothing evictable is left). Returns false if

@@ -1,6 +1,7 @@
 // The dispatcher's checks, in Redis 7.0's order and with its replies: CLIENT PAUSE holds a
 // command only after it passed every check; memory limits refuse queueing inside MULTI;
-// secrets never reach MONITOR or SLOWLOG; every error reply is counted by code.
+// secrets never reach MONITOR or SLOWLOG; every error reply is counted by code; what is
+// refused while loading.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -131,6 +132,18 @@ TEST_CASE_FIXTURE(CommandTest, "INFO errorstats counts every error reply by code
   CHECK(codes.at("EXECABORT") == 1);
   CHECK(dispatcher.table().Find("incr")->stats.failed_calls == 2);
   CHECK(dispatcher.table().Find("exec")->stats.failed_calls == 0);
+}
+
+TEST_CASE_FIXTURE(CommandTest, "while loading, saving and rewriting answer -LOADING as in Redis") {
+  // A rewrite of a half-loaded data set would be wrong; before, the refusal came later and
+  // claimed the AOF was off.
+  dispatcher.set_loading(true);
+  for (const char* c : {"BGSAVE", "BGREWRITEAOF", "SAVE"}) {
+    CAPTURE(c);
+    CHECK(Run({c}) == Err(std::string(err::kLoading)));
+  }
+  CHECK(Run({"PING"}) == Simple("PONG"));  // PyKV answers PING while loading (Redis: -LOADING)
+  dispatcher.set_loading(false);
 }
 
 }  // namespace

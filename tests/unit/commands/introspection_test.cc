@@ -49,13 +49,13 @@ void CheckInfoEntry(const RespValue& e, const Command& c) {
   CHECK(e[3].type == ':');
   CHECK(e[4].type == ':');
   CHECK(e[5].type == ':');
-  CHECK(e[3].integer == c.keys.first);
+  CHECK(e[3].integer == c.legacy_keys.first);
   REQUIRE(e[6].is_aggregate());
   CHECK(e[6].size() >= 1);  // at least @fast or @slow
   for (const RespValue& cat : e[6].elems) CHECK(cat.str.rfind('@', 0) == 0);
   CHECK(e[7].is_aggregate());
   CHECK(e[8].is_aggregate());
-  CHECK(e[8].size() == (c.keys.first > 0 ? 1u : 0u));
+  CHECK(e[8].size() == c.key_specs.size());
   REQUIRE(e[9].is_aggregate());
   REQUIRE(e[9].size() == c.subcommands.size());
   for (size_t i = 0; i < c.subcommands.size(); ++i) CheckInfoEntry(e[9][i], c.subcommands[i]);
@@ -105,10 +105,10 @@ TEST_CASE_FIXTURE(CommandTest, "the command table is well-formed") {
       CHECK(table.Find(c.name) == &c);
     }
     // Key positions are consistent: a command with keys says where the first one is.
-    CHECK(c.keys.first >= 0);
-    if (c.keys.first > 0) {
-      CHECK(c.keys.step >= 1);
-      CHECK((c.keys.last < 0 || c.keys.last >= c.keys.first));
+    CHECK(c.legacy_keys.first >= 0);
+    if (c.legacy_keys.first > 0) {
+      CHECK(c.legacy_keys.step >= 1);
+      CHECK((c.legacy_keys.last < 0 || c.legacy_keys.last >= c.legacy_keys.first));
     }
     CHECK(!(c.has(kWrite) && c.has(kReadonly)));
   };
@@ -191,7 +191,8 @@ TEST_CASE_FIXTURE(CommandTest, "COMMAND INFO flags, key ranges and categories") 
   // MULTI: flags in Redis's order (7.0 does not mark it no_multi), transaction category.
   std::vector<std::string> multi_flags;
   for (const RespValue& f : v[5][2].elems) multi_flags.push_back(f.str);
-  CHECK(multi_flags == std::vector<std::string>{"loading", "stale", "fast"});
+  CHECK(multi_flags ==
+        std::vector<std::string>{"noscript", "loading", "stale", "fast", "allow_busy"});
   CHECK(Strings(v[5][6]) == std::set<std::string>{"@fast", "@transaction"});
   // COMMAND itself: arity -1, loading and stale, seven subcommands.
   CHECK(v[6][1].integer == -1);
@@ -239,7 +240,7 @@ TEST_CASE_FIXTURE(CommandTest, "COMMAND DOCS in RESP3 is a map of maps") {
   client.writer.set_protocol(3);
   client.state.resp = 3;
   std::string r = Run({"COMMAND", "DOCS", "get"});
-  CHECK(r.rfind("%1\r\n$3\r\nget\r\n%4\r\n$7\r\nsummary\r\n", 0) == 0);
+  CHECK(r.rfind("%1\r\n$3\r\nget\r\n%5\r\n$7\r\nsummary\r\n", 0) == 0);
   RespValue v = ParseResp(r);
   CHECK(v.type == '%');
   CHECK(v[1].type == '%');
@@ -310,11 +311,27 @@ TEST_CASE_FIXTURE(CommandTest, "COMMAND GETKEYS") {
 }
 
 TEST_CASE_FIXTURE(CommandTest, "COMMAND GETKEYSANDFLAGS") {
-  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "get", "a"}) ==
-        Arr({Arr({Bulk("a"), Arr({Simple("RO"), Simple("access")})})}));
+  auto key = [](const char* k, std::initializer_list<const char*> flags) {
+    std::string f = ArrHeader(flags.size());
+    for (const char* x : flags) f += Simple(x);
+    return Arr({Bulk(k), f});
+  };
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "get", "a"}) == Arr({key("a", {"RO", "access"})}));
   CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "del", "a", "b"}) ==
-        Arr({Arr({Bulk("a"), Arr({Simple("RW"), Simple("update")})}),
-             Arr({Bulk("b"), Arr({Simple("RW"), Simple("update")})})}));
+        Arr({key("a", {"RM", "delete"}), key("b", {"RM", "delete"})}));
+  // One spec per key: COPY reads its source and overwrites its destination.
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "copy", "a", "b", "REPLACE"}) ==
+        Arr({key("a", {"RO", "access"}), key("b", {"OW", "update"})}));
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "renamenx", "a", "b"}) ==
+        Arr({key("a", {"RW", "access", "delete"}), key("b", {"OW", "insert"})}));
+  // SET's flags depend on GET, as Redis's setGetKeys decides them.
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "EX", "1"}) ==
+        Arr({key("k", {"OW", "update"})}));
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "get"}) ==
+        Arr({key("k", {"RW", "access", "update"})}));
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "mset", "a", "1", "b", "2"}) ==
+        Arr({key("a", {"OW", "update"}), key("b", {"OW", "update"})}));
+  CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "memory", "usage", "k"}) == Arr({key("k", {"RO"})}));
   CHECK(Run({"COMMAND", "GETKEYSANDFLAGS", "ping", "x"}) ==
         Err("ERR The command has no key arguments"));
 }
