@@ -437,8 +437,7 @@ void DebugCommand(CommandContext& ctx) {
                   "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                   "lru_seconds_idle:%" PRIu64,
                   static_cast<const void*>(e), StringEncodingName(*e), e->value().size(),
-                  e->lru_seconds() & store::Entry::kRedisLruClockMask,
-                  ctx.keyspace.IdleSeconds(e));
+                  e->lru_seconds() & store::Entry::kRedisLruClockMask, ctx.keyspace.IdleSeconds(e));
     ctx.reply.Simple(buf);
   } else if (sub == "protocol" && argc == 3) {
     std::string type = ToLower(ctx.args[2]);

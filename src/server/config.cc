@@ -6,11 +6,11 @@
 // so Settings stays the single source of truth.
 #include "server/config.h"
 
-#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -236,8 +236,8 @@ OptionSpec Int(std::string_view name, T Settings::*field, int64_t min, int64_t m
 
 // An integer accepted within [min, max] but stored within [lo, hi], as Redis does for hz
 // (any non-negative value is taken, 1..500 is used) and maxclients.
-OptionSpec ClampedInt(std::string_view name, int Settings::*field, int64_t min, int64_t max,
-                      int lo, int hi, unsigned flags) {
+OptionSpec ClampedInt(std::string_view name, int Settings::*field, int64_t min, int64_t max, int lo,
+                      int hi, unsigned flags) {
   OptionSpec spec = Int(name, field, min, max, flags);
   spec.set = [field, min, max, lo, hi](Settings* s, const Args& a) -> std::string {
     int64_t v;

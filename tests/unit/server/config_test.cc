@@ -337,13 +337,14 @@ TEST_CASE("integer options: Redis string2ll rules and ranges") {
   // As Redis: any non-negative hz is accepted and used within 1..500.
   CHECK(SetError("hz", "-1").ends_with("argument must be between 0 and 2147483647 inclusive"));
   CHECK(LoadError("hz -1") == "argument must be between 0 and 2147483647 inclusive");
-  for (auto [given, used] : {std::pair{"0", "1"}, {"501", "500"}, {"2147483647", "500"}, {"7", "7"}}) {
+  for (auto [given, used] :
+       {std::pair{"0", "1"}, {"501", "500"}, {"2147483647", "500"}, {"7", "7"}}) {
     Config c;
     CHECK(c.SetAtRuntime({{"hz", given}}).ok());
     CHECK(c.Get("hz") == std::vector<std::pair<std::string, std::string>>{{"hz", used}});
   }
-  CHECK(SetError("maxclients", "0")
-            .ends_with("argument must be between 1 and 4294967295 inclusive"));
+  CHECK(
+      SetError("maxclients", "0").ends_with("argument must be between 1 and 4294967295 inclusive"));
   {
     Config c;
     CHECK(c.SetAtRuntime({{"maxclients", "4294967295"}}).ok());
