@@ -41,6 +41,12 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 12,       // allowed while a script is busy
   kSkipSlowlog = 1u << 13,     // never logged itself (EXEC: its commands are)
   kNoAsyncLoading = 1u << 14,  // refused during a replica's async loading
+  // Read by the dispatcher only, never shown: the few commands Redis's processCommand
+  // singles out by name, marked here so the rule lives in the table.
+  kTxnControl = 1u << 20,        // acts on the transaction itself, never queued by MULTI
+  kRunsTransaction = 1u << 21,   // EXEC: checked for what it would run (write, denyoom)
+  kReportsDiskError = 1u << 22,  // PING: answers -MISCONF like a write, so health checks
+                                 // see a primary that cannot persist
 };
 
 // ACL categories (Redis's category table, whose order COMMAND INFO lists them in). A

@@ -442,14 +442,15 @@ Command Make(const char* name, int arity, uint32_t flags, Handler h, const char*
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable* t) {
-  t->Register(
-      Make("ping", -1, kLoadingOk | kStaleOk | kFast, PingCommand, "Ping the server", "1.0.0")
-          .WithTips({"request_policy:all_shards", "response_policy:all_succeeded"})
-          .WithArgs({arg::String("message").Optional()}));
+  t->Register(Make("ping", -1, kLoadingOk | kStaleOk | kFast | kReportsDiskError, PingCommand,
+                   "Ping the server", "1.0.0")
+                  .WithTips({"request_policy:all_shards", "response_policy:all_succeeded"})
+                  .WithArgs({arg::String("message").Optional()}));
   t->Register(
       Make("echo", 2, kLoadingOk | kStaleOk | kFast, EchoCommand, "Echo the given string", "1.0.0")
           .WithArgs({arg::String("message")}));
-  t->Register(Make("quit", -1, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
+  t->Register(Make("quit", -1,
+                   kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy | kTxnControl,
                    QuitCommand, "Close the connection", "1.0.0"));
   t->Register(
       Make("auth", -2, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
@@ -473,7 +474,8 @@ void RegisterConnectionCommands(CommandTable* t) {
   t->Register(Make("select", 2, kLoadingOk | kStaleOk | kFast, SelectCommand,
                    "Change the selected database for the current connection", "1.0.0")
                   .WithArgs({arg::Integer("index")}));
-  t->Register(Make("reset", 1, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
+  t->Register(Make("reset", 1,
+                   kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy | kTxnControl,
                    ResetCommand, "Reset the connection", "6.2.0"));
   t->Register(
       Make("client", -2, 0, ClientContainerCommand, "A container for client connection commands",

@@ -12,12 +12,6 @@ namespace pykv::cmd {
 
 namespace {
 
-// Commands that act on the transaction itself rather than being queued by MULTI.
-bool RunsInsideMulti(const Command& c) {
-  return c.name == "exec" || c.name == "discard" || c.name == "multi" || c.name == "watch" ||
-         c.name == "quit" || c.name == "reset";
-}
-
 // POST and "Host:" are not commands: they are what a browser sends when a web page makes it
 // talk HTTP to this port (cross-protocol scripting), and the lines after them would run as
 // commands. Redis 7.0 checks for them before its command lookup; here they are simply not
@@ -64,7 +58,7 @@ void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Co
                         std::string_view error) {
   ++stats_.rejected_calls;
   if (cmd != nullptr) ++cmd->stats.rejected_calls;
-  if (cmd != nullptr && cmd->name == "exec") {
+  if (cmd != nullptr && cmd->has(kRunsTransaction)) {
     // EXEC itself refused (e.g. "EXEC x") ends any transaction and its watches and says so,
     // in or out of MULTI, as Redis's rejectCommand/execCommandAbort do.
     std::string_view reason = error;
@@ -136,7 +130,7 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
         (pause_ == PauseMode::kAll || WritesData(client, *cmd))) {
       return Outcome::kPostponed;
     }
-    if (client.in_multi && !RunsInsideMulti(*cmd)) {
+    if (client.in_multi && !cmd->has(kTxnControl)) {
       // After a refused command the transaction is doomed: nothing more is kept.
       if (!client.multi_error) {
         client.queued.push_back({cmd, std::vector<std::string>(argv.begin(), argv.end())});
@@ -151,7 +145,7 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
 }
 
 bool Dispatcher::WritesData(const ClientState& client, const Command& cmd) const {
-  return cmd.has(kWrite) || (cmd.name == "exec" && (client.multi_flags & kWrite) != 0);
+  return cmd.has(kWrite) || (cmd.has(kRunsTransaction) && (client.multi_flags & kWrite) != 0);
 }
 
 bool Dispatcher::Admit(const ClientState& client, const Command& cmd, std::string_view* refusal,
@@ -173,19 +167,19 @@ bool Dispatcher::Admit(const ClientState& client, const Command& cmd, std::strin
     }
     return true;
   }
-  const bool is_exec = cmd.name == "exec";
+  const bool is_exec = cmd.has(kRunsTransaction);
   const bool writes = WritesData(client, cmd);
   // Queueing inside MULTI takes memory too, so over the limit only the commands that end
   // a transaction get through; EXEC is refused when what it would run needs memory.
   const bool adds_data = cmd.has(kDenyOom) || (is_exec && (client.multi_flags & kDenyOom) != 0);
-  const bool queues = client.in_multi && !RunsInsideMulti(cmd);
+  const bool queues = client.in_multi && !cmd.has(kTxnControl);
   if ((adds_data || queues) && OutOfMemory(adds_data)) {
     *refusal = err::kOom;
     return false;
   }
   // Redis answers PING with the disk error too, so health checks see a primary that can
   // no longer persist.
-  if (writes || cmd.name == "ping") {
+  if (writes || cmd.has(kReportsDiskError)) {
     const std::string& aof_error = server_->PersistenceError();
     if (!aof_error.empty()) {
       *misconf = "MISCONF Errors writing to the AOF file: " + aof_error;
@@ -238,7 +232,7 @@ void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv, 
   ++cmd.stats.calls;
   cmd.stats.usec += static_cast<uint64_t>(duration_us);
   // EXEC's own reply holds its commands' errors, already counted against them.
-  if (writer.error_count() != errors_before && cmd.name != "exec") {
+  if (writer.error_count() != errors_before && !cmd.has(kRunsTransaction)) {
     ++cmd.stats.failed_calls;
     ++stats_.failed_calls;
   }

@@ -79,18 +79,20 @@ void UnwatchCommand(CommandContext& ctx) {
 
 void RegisterTransactionCommands(CommandTable* t) {
   // Not no-multi (as in Redis 7.0): MULTI, EXEC, DISCARD and WATCH are run at once inside a
-  // transaction by the dispatcher, and UNWATCH is queued like any other command.
+  // transaction by the dispatcher (kTxnControl), and UNWATCH is queued like any other command.
   constexpr uint32_t kTx = kNoScript | kLoadingOk | kStaleOk | kFast | kAllowBusy;
-  t->Register(MakeCommand("multi", 1, kTx, {}, MultiCommand, "transactions",
+  t->Register(MakeCommand("multi", 1, kTx | kTxnControl, {}, MultiCommand, "transactions",
                           "Mark the start of a transaction block", "1.2.0"));
-  t->Register(MakeCommand("exec", 1, kNoScript | kLoadingOk | kStaleOk | kSkipSlowlog, {},
-                          ExecCommand, "transactions", "Execute all commands issued after MULTI",
-                          "1.2.0", "Depends on commands in the transaction"));
-  t->Register(MakeCommand("discard", 1, kTx, {}, DiscardCommand, "transactions",
+  t->Register(MakeCommand(
+      "exec", 1, kNoScript | kLoadingOk | kStaleOk | kSkipSlowlog | kTxnControl | kRunsTransaction,
+      {}, ExecCommand, "transactions", "Execute all commands issued after MULTI", "1.2.0",
+      "Depends on commands in the transaction"));
+  t->Register(MakeCommand("discard", 1, kTx | kTxnControl, {}, DiscardCommand, "transactions",
                           "Discard all commands issued after MULTI", "2.0.0",
                           "O(N), when N is the number of queued commands"));
-  t->Register(MakeCommand("watch", -2, kTx, {{.flags = kKeyRO, .index = 1, .lastkey = -1}},
-                          WatchCommand, "transactions",
+  t->Register(MakeCommand("watch", -2, kTx | kTxnControl,
+                          {{.flags = kKeyRO, .index = 1, .lastkey = -1}}, WatchCommand,
+                          "transactions",
                           "Watch the given keys to determine execution of the MULTI/EXEC block",
                           "2.2.0", "O(1) for every key.")
                   .WithArgs({arg::Key("key", 0).Multiple()}));
