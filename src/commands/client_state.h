@@ -42,7 +42,7 @@ struct ClientState {
   ReplyMode reply_mode = ReplyMode::kOn;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command = "NULL";  // CLIENT LIST cmd=
+  const Command* last_command = nullptr;  // CLIENT LIST cmd= (null: unknown, or none yet)
   bool monitor = false;
   bool no_evict = false;
   bool close_after_reply = false;  // QUIT: the server closes once the reply is out

@@ -78,19 +78,19 @@ Dispatcher::Outcome Dispatcher::Execute(ClientState& client, resp::ReplyWriter& 
   if (argv.empty()) return Outcome::kDone;
   CommandClock::Scope frozen(clock_);
   writer.set_error_stats(&stats_.errors);
-  Outcome o = CheckAndRun(client, writer, argv, /*in_exec=*/false);
+  Outcome o = CheckAndRun(client, writer, argv);
   writer.set_error_stats(nullptr);
   return o;
 }
 
 Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWriter& writer,
-                                            Args argv, bool in_exec) {
+                                            Args argv) {
   const Command* cmd = table_.Find(argv[0]);
   // CLIENT LIST's cmd= is the last command received, queued or refused too, as in Redis
-  // (which sets it at lookup); inside EXEC it stays "exec".
-  const bool track = !in_exec && !client.is_internal();
+  // (which sets it at lookup; null when unknown).
+  const bool track = !client.is_internal();
+  if (track) client.last_command = cmd;
   if (cmd == nullptr) {
-    if (track) client.last_command = "NULL";
     if (LooksLikeHttp(argv[0])) {
       DropCrossProtocolClient(client);
       return Outcome::kDone;
@@ -98,15 +98,14 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
     Reject(client, writer, nullptr, err::UnknownCommand(argv[0], argv));
     return Outcome::kDone;
   }
-  if (track) client.last_command = cmd->name;
   if (!cmd->ArityOk(argv.size())) {
     Reject(client, writer, cmd, err::WrongArgs(cmd->name));
     return Outcome::kDone;
   }
   if (!cmd->subcommands.empty() && argv.size() >= 2) {
     const Command* sub = cmd->FindSubcommand(argv[1]);
+    if (track) client.last_command = sub;
     if (sub == nullptr) {
-      if (track) client.last_command = "NULL";
       Reject(client, writer, cmd, err::UnknownSubcommand(argv[1], cmd->name));
       return Outcome::kDone;
     }
@@ -115,32 +114,26 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
       return Outcome::kDone;
     }
     cmd = sub;
-    if (track) client.last_command = cmd->name;
   }
-  // Inside EXEC the checks below were made when each command was queued and, for the
-  // transaction as a whole, when EXEC itself arrived; Redis runs them the same way.
-  if (!in_exec) {
-    std::string_view refusal;
-    std::string misconf;
-    if (!Admit(client, *cmd, &refusal, &misconf)) {
-      Reject(client, writer, cmd, misconf.empty() ? refusal : misconf);
-      return Outcome::kDone;
-    }
-    if (pause_ != PauseMode::kNone && !client.is_internal() &&
-        (pause_ == PauseMode::kAll || WritesData(client, *cmd))) {
-      return Outcome::kPostponed;
-    }
-    if (client.in_multi && !cmd->has(kTxnControl)) {
-      // After a refused command the transaction is doomed: nothing more is kept.
-      if (!client.multi_error) {
-        client.queued.push_back({cmd, std::vector<std::string>(argv.begin(), argv.end())});
-        client.multi_flags |= cmd->flags;
-      }
-      writer.Simple("QUEUED");
-      return Outcome::kDone;
-    }
+  const std::string refusal = Admit(client, *cmd);
+  if (!refusal.empty()) {
+    Reject(client, writer, cmd, refusal);
+    return Outcome::kDone;
   }
-  Run(client, writer, argv, *cmd, in_exec);
+  if (pause_ != PauseMode::kNone && !client.is_internal() &&
+      (pause_ == PauseMode::kAll || WritesData(client, *cmd))) {
+    return Outcome::kPostponed;
+  }
+  if (client.in_multi && !cmd->has(kTxnControl)) {
+    // After a refused command the transaction is doomed: nothing more is kept.
+    if (!client.multi_error) {
+      client.queued.push_back({cmd, std::vector<std::string>(argv.begin(), argv.end())});
+      client.multi_flags |= cmd->flags;
+    }
+    writer.Simple("QUEUED");
+    return Outcome::kDone;
+  }
+  Run(client, writer, argv, *cmd);
   return Outcome::kDone;
 }
 
@@ -148,24 +141,20 @@ bool Dispatcher::WritesData(const ClientState& client, const Command& cmd) const
   return cmd.has(kWrite) || (cmd.has(kRunsTransaction) && (client.multi_flags & kWrite) != 0);
 }
 
-bool Dispatcher::Admit(const ClientState& client, const Command& cmd, std::string_view* refusal,
-                       std::string* misconf) {
+std::string Dispatcher::Admit(const ClientState& client, const Command& cmd) {
   // In the order of Redis's processCommand, so a command refused for several reasons
   // gets the same error as there.
   if (!client.authenticated && !cmd.has(kNoAuth)) {
-    *refusal = err::kNoAuth;
-    return false;
+    return std::string(err::kNoAuth);
   }
   if (client.in_multi && cmd.has(kNoMulti)) {
-    *refusal = "ERR Command not allowed inside a transaction";
-    return false;
+    return std::string("ERR Command not allowed inside a transaction");
   }
   if (client.is_internal()) {
     if (loading_ && !cmd.has(kLoadingOk) && client.kind != ClientKind::kAofLoader) {
-      *refusal = err::kLoading;
-      return false;
+      return std::string(err::kLoading);
     }
-    return true;
+    return {};
   }
   const bool is_exec = cmd.has(kRunsTransaction);
   const bool writes = WritesData(client, cmd);
@@ -174,27 +163,23 @@ bool Dispatcher::Admit(const ClientState& client, const Command& cmd, std::strin
   const bool adds_data = cmd.has(kDenyOom) || (is_exec && (client.multi_flags & kDenyOom) != 0);
   const bool queues = client.in_multi && !cmd.has(kTxnControl);
   if ((adds_data || queues) && OutOfMemory(adds_data)) {
-    *refusal = err::kOom;
-    return false;
+    return std::string(err::kOom);
   }
   // Redis answers PING with the disk error too, so health checks see a primary that can
   // no longer persist.
   if (writes || cmd.has(kReportsDiskError)) {
     const std::string& aof_error = server_->PersistenceError();
     if (!aof_error.empty()) {
-      *misconf = "MISCONF Errors writing to the AOF file: " + aof_error;
-      return false;
+      return "MISCONF Errors writing to the AOF file: " + aof_error;
     }
   }
   if (writes && server_->IsReadonlyReplica()) {
-    *refusal = err::kReadonly;
-    return false;
+    return std::string(err::kReadonly);
   }
   if (loading_ && !cmd.has(kLoadingOk)) {
-    *refusal = err::kLoading;
-    return false;
+    return std::string(err::kLoading);
   }
-  return true;
+  return {};
 }
 
 bool Dispatcher::OutOfMemory(bool may_add_keys) {
@@ -213,15 +198,15 @@ bool Dispatcher::OutOfMemory(bool may_add_keys) {
   return keyspace_->OverLimits() && !keyspace_->EvictToLimits();
 }
 
-void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd,
-                     bool in_exec) {
+void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv,
+                     const Command& cmd) {
   const bool internal = client.is_internal();
   const uint64_t errors_before = writer.error_count();
   // Outside EXEC the frozen command time is the start: one clock read less per command.
-  const int64_t start_us = in_exec ? clock_->LiveUs() : clock_->NowUs();
+  const int64_t start_us = in_exec_ ? clock_->LiveUs() : clock_->NowUs();
   const int64_t now_ms = clock_->NowMs();
   CommandContext ctx(argv, cmd, client, writer, *keyspace_, *server_, *this, now_ms);
-  ctx.set_in_exec(in_exec);
+  ctx.set_in_exec(in_exec_);
   cmd.handler(ctx);
   // Replayed AOF commands are counted but not timed: a clock read per command is a
   // tenth of the replay's cost, and the durations say nothing about serving clients.
@@ -356,8 +341,9 @@ void Dispatcher::ExecTransaction(ClientState& client, resp::ReplyWriter& writer)
   in_exec_ = true;
   exec_pending_.clear();
   for (const QueuedCommand& q : queued) {
+    // Checked when queued and, as a whole, when EXEC arrived (as in Redis): run as is.
     std::vector<std::string_view> argv(q.argv.begin(), q.argv.end());
-    CheckAndRun(client, writer, argv, /*in_exec=*/true);
+    Run(client, writer, argv, *q.command);
   }
   in_exec_ = false;
   if (!exec_pending_.empty()) {

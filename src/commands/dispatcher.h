@@ -84,17 +84,16 @@ class Dispatcher final : public store::KeyspaceListener {
   void OnFlush() override;
 
  private:
-  Outcome CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv, bool in_exec);
-  // The state and memory checks a command passes before it runs or is queued; on refusal
-  // sets the error (misconf when it has to be built).
-  bool Admit(const ClientState& client, const Command& cmd, std::string_view* refusal,
-             std::string* misconf);
+  Outcome CheckAndRun(ClientState& client, resp::ReplyWriter& writer, Args argv);
+  // The state and memory checks a command passes before it runs or is queued: the error
+  // reply that refuses it, or empty when it may go on.
+  std::string Admit(const ClientState& client, const Command& cmd);
   // Would running cmd (or EXEC of what client queued) change data?
   bool WritesData(const ClientState& client, const Command& cmd) const;
   // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim.
   bool OutOfMemory(bool may_add_keys);
-  void Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd,
-           bool in_exec);
+  // Runs a command that passed its checks (or was queued by MULTI and is run by EXEC).
+  void Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd);
   void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
               std::string_view error);
   void DropCrossProtocolClient(ClientState& client);

@@ -31,7 +31,6 @@ class ErrorStats {
   }
   // Sorted by code, the order Redis lists them in.
   const std::map<std::string, uint64_t, std::less<>>& codes() const { return codes_; }
-  void Reset() { codes_.clear(); }
 
  private:
   std::map<std::string, uint64_t, std::less<>> codes_;

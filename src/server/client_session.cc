@@ -246,7 +246,8 @@ std::string ClientSession::Describe(int64_t now_ms) const {
   line += " omem=" + std::to_string(conn_->output().MemoryUsage());
   line += " tot-mem=" + std::to_string(MemoryUsage());
   line += std::string(" events=") + (conn_->reading() ? "r" : "") + (obl ? "w" : "");
-  line += " cmd=" + c.last_command;
+  line += " cmd=";
+  line += c.last_command != nullptr ? std::string_view(c.last_command->name) : "NULL";
   line += " user=default redir=-1";
   line += " resp=" + std::to_string(c.resp);
   if (!c.lib_name.empty()) line += " lib-name=" + c.lib_name;

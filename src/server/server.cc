@@ -387,14 +387,13 @@ void Server::AddPaused(ClientSession* s) {
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
   // A pause in force keeps its stricter mode and the later end, as Redis does.
   if (pause_until_ms_ == 0 || until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
-  pause_writes_only_ = (pause_until_ms_ == until_ms && writes_only) ? writes_only : false;
-  dispatcher_->set_pause(pause_writes_only_ ? cmd::Dispatcher::PauseMode::kWrite
-                                            : cmd::Dispatcher::PauseMode::kAll);
+  const bool only_writes = pause_until_ms_ == until_ms && writes_only;
+  dispatcher_->set_pause(only_writes ? cmd::Dispatcher::PauseMode::kWrite
+                                     : cmd::Dispatcher::PauseMode::kAll);
 }
 
 void Server::UnpauseClients() {
   pause_until_ms_ = 0;
-  pause_writes_only_ = false;
   dispatcher_->set_pause(cmd::Dispatcher::PauseMode::kNone);
   std::vector<ClientSession*> waiting;
   waiting.swap(paused_);

@@ -159,7 +159,6 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   uint64_t ops_per_sec_ = 0;
   uint64_t ops_sample_commands_ = 0;
   int64_t ops_sample_ms_ = 0;
-  bool pause_writes_only_ = false;
   bool active_expire_ = true;
   bool shutting_down_ = false;
   int64_t last_save_unix_ = 0;
