@@ -25,16 +25,15 @@ using Handler = void (*)(CommandContext&);
 
 // Flags, documented once (DESIGN.md "The command table is data").
 enum CommandFlag : uint32_t {
-  kWrite = 1u << 0,         // may change data: refused on read-only replicas and on MISCONF
-  kReadonly = 1u << 1,      // reads data only
-  kAdmin = 1u << 2,         // server administration (CONFIG, SHUTDOWN, DEBUG, ...)
-  kFast = 1u << 3,          // O(1) or O(log N): LATENCY files it under "fast-command"
-  kDenyOom = 1u << 4,       // may grow memory: evict first, or -OOM under noeviction
-  kLoadingOk = 1u << 5,     // allowed while the data set is loading
-  kStaleOk = 1u << 6,       // allowed on a replica whose link is down
-  kNoAuth = 1u << 7,        // allowed before AUTH (AUTH, HELLO, QUIT)
-  kNoMulti = 1u << 9,       // not allowed inside MULTI (executed at once or refused)
-  kNoPropagate = 1u << 10,  // never propagated even if it reports a change
+  kWrite = 1u << 0,      // may change data: refused on read-only replicas and on MISCONF
+  kReadonly = 1u << 1,   // reads data only
+  kAdmin = 1u << 2,      // server administration (CONFIG, SHUTDOWN, DEBUG, ...)
+  kFast = 1u << 3,       // O(1) or O(log N): LATENCY files it under "fast-command"
+  kDenyOom = 1u << 4,    // may grow memory: evict first, or -OOM under noeviction
+  kLoadingOk = 1u << 5,  // allowed while the data set is loading
+  kStaleOk = 1u << 6,    // allowed on a replica whose link is down
+  kNoAuth = 1u << 7,     // allowed before AUTH (AUTH, HELLO, QUIT)
+  kNoMulti = 1u << 9,    // not allowed inside MULTI (executed at once or refused)
   // Shown by COMMAND INFO only, so clients and proxies see Redis 7.0's flags; PyKV has no
   // scripts, busy scripts or async loading, and nothing here reads these.
   kNoScript = 1u << 11,        // refused inside scripts

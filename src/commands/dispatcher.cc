@@ -242,7 +242,7 @@ void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv,
   }
   if (ctx.dirty() > 0) {
     stats_.dirty += ctx.dirty();
-    if (!cmd.has(kNoPropagate) && client.kind != ClientKind::kAofLoader) {
+    if (client.kind != ClientKind::kAofLoader) {
       PropagateCall(argv, ctx.rewrites());
     }
   }
@@ -265,10 +265,6 @@ void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::str
     std::vector<std::string_view> views(r.begin(), r.end());
     sink_->Propagate(views);
   }
-}
-
-void Dispatcher::Propagate(Args argv) {
-  PropagateCall(argv, {});
 }
 
 void Dispatcher::EmitDel(std::string_view key) {

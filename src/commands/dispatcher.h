@@ -63,7 +63,6 @@ class Dispatcher final : public store::KeyspaceListener {
   // While loading, commands without the loading-ok flag answer -LOADING.
   void set_loading(bool on) { loading_ = on; }
   bool loading() const { return loading_; }
-  void set_sink(MutationSink* sink) { sink_ = sink; }
 
   // Transactions (called by the MULTI/EXEC/WATCH handlers).
   void Watch(ClientState& client, std::string_view key);
@@ -72,10 +71,6 @@ class Dispatcher final : public store::KeyspaceListener {
   void ExecTransaction(ClientState& client, resp::ReplyWriter& writer);
   // The session is going away: forget its watches.
   void OnClientClosed(ClientState& client);
-
-  // Propagates a command the server itself decides (e.g. a DEL for an expired key seen by
-  // the active expiry cycle, which reaches us through the keyspace listener).
-  void Propagate(Args argv);
 
   // store::KeyspaceListener
   void OnKeyExpired(std::string_view key) override;

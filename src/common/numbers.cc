@@ -230,15 +230,6 @@ std::optional<std::string> FormatLongDoubleHuman(long double v) {
   return out;
 }
 
-std::string FormatDouble(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  // std::to_chars with an explicit precision is specified to produce exactly printf's
-  // "%.17g" in the C locale, without snprintf's locale and format-string overhead.
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 17);
-  return std::string(buf, res.ptr);
-}
-
 // Redis 7.0's memtoull accepts "" and a bare unit (both read as 0) and silently wraps on
 // overflow; we reject those as the garbage they are, and otherwise follow it: digits only
 // (leading zeros allowed), then an optional case-insensitive unit.

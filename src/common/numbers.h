@@ -26,8 +26,6 @@ std::string Int64ToString(int64_t v);
 // INCRBYFLOAT's result format (Redis ld2string LD_STR_HUMAN): "%.17Lf" with trailing
 // zeros (and a trailing '.') removed. Empty optional for inf/nan (caller errors).
 std::optional<std::string> FormatLongDoubleHuman(long double v);
-// Double replies (Redis addReplyDouble): "%.17g", "inf", "-inf".
-std::string FormatDouble(double v);
 
 // Redis memtoull: "100", "1k" (1000), "1kb" (1024), m/mb, g/gb; case-insensitive.
 bool ParseMemorySize(std::string_view s, uint64_t* out);

@@ -154,12 +154,6 @@ void AofWriter::set_policy(FsyncPolicy p) {
   RefreshLastError();
 }
 
-uint64_t AofWriter::Append(std::string_view resp) {
-  buf_.append(resp);
-  appended_seq_ += resp.size();
-  return appended_seq_;
-}
-
 uint64_t AofWriter::CommitAppended() {
   appended_seq_ = written_seq_ + buf_.size();
   return appended_seq_;

@@ -53,12 +53,10 @@ class AofWriter {
   void set_policy(FsyncPolicy p);
   FsyncPolicy policy() const { return policy_; }
 
-  // Adds one encoded command (or several) to the buffer. Returns the sequence number of
-  // the last byte appended (monotonic, counted in bytes).
-  uint64_t Append(std::string_view resp);
-  // The buffer itself, for the sink to encode straight into.
+  // The buffer itself, for the sink to encode commands straight into.
   std::string& buffer() { return buf_; }
-  // After appending straight into buffer(): returns the new sequence number.
+  // After appending straight into buffer(): returns the sequence number of the last byte
+  // appended (monotonic, counted in bytes).
   uint64_t CommitAppended();
 
   // Writes the buffer (+ checksum line); fsyncs under always. Ok when nothing is pending.

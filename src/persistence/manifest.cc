@@ -17,68 +17,14 @@
 namespace pykv::persistence {
 namespace {
 
-constexpr std::string_view kBaseSuffix = ".base.pkv";
-constexpr std::string_view kIncrSuffix = ".incr.aof";
-constexpr std::string_view kManifestSuffix = ".manifest";
-
-// The C locale's isprint/isspace, without depending on the process locale.
-bool IsPrint(unsigned char c) {
-  return c >= 0x20 && c <= 0x7e;
-}
+// The C locale's isspace, without depending on the process locale.
 bool IsSpace(unsigned char c) {
   return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-// Redis's sdsneedsrepr: quote when a plain token would not split back to the same bytes.
-bool NeedsRepr(std::string_view s) {
-  if (s.empty()) return true;  // an empty token would vanish (Redis never writes one)
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '\\' || c == '"' || c == '\'' || !IsPrint(c) || IsSpace(c)) return true;
-  }
-  return false;
-}
-
-// Redis's sdscatrepr: a double-quoted string with C escapes and \xHH for the rest.
-void AppendRepr(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (IsPrint(c)) {
-          out->push_back(ch);
-        } else {
-          out->append("\\x");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        }
-    }
-  }
-  out->push_back('"');
-}
+constexpr std::string_view kBaseSuffix = ".base.pkv";
+constexpr std::string_view kIncrSuffix = ".incr.aof";
+constexpr std::string_view kManifestSuffix = ".manifest";
 
 Status LineError(size_t line_no, std::string_view detail) {
   std::string msg = "Invalid AOF manifest file format at line " + std::to_string(line_no);
@@ -88,8 +34,8 @@ Status LineError(size_t line_no, std::string_view detail) {
 
 void AppendLine(std::string* out, const AofFileInfo& info) {
   out->append("file ");
-  if (NeedsRepr(info.name)) {
-    AppendRepr(out, info.name);
+  if (resp::NeedsRepr(info.name)) {
+    resp::AppendRepr(out, info.name);
   } else {
     out->append(info.name);
   }

@@ -20,6 +20,10 @@ int HexValue(char c) {
   return c - 'A' + 10;
 }
 
+bool IsPrint(unsigned char c) {
+  return c >= 0x20 && c <= 0x7e;
+}
+
 }  // namespace
 
 bool SplitArgs(std::string_view line, std::vector<std::string>* args) {
@@ -108,6 +112,55 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* args) {
     }
     args->push_back(std::move(current));
   }
+}
+
+bool NeedsRepr(std::string_view s) {
+  if (s.empty()) return true;  // an empty token would vanish (Redis never writes one)
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\\' || c == '"' || c == '\'' || !IsPrint(c) || IsSpace(ch)) return true;
+  }
+  return false;
+}
+
+void AppendRepr(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      default:
+        if (IsPrint(c)) {
+          out->push_back(ch);
+        } else {
+          out->append("\\x");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xf]);
+        }
+    }
+  }
+  out->push_back('"');
 }
 
 }  // namespace pykv::resp

@@ -25,4 +25,11 @@ namespace pykv::resp {
 // Redis's exact view of network input cuts the line at its first NUL before calling.
 bool SplitArgs(std::string_view line, std::vector<std::string>* args);
 
+// The way back (Redis's sdscatrepr): appends s double-quoted, with C escapes for \\ " \n \r
+// \t \a \b and \xHH for every other byte outside printable ASCII, so SplitArgs reads it
+// back to the same bytes. Config files, the AOF manifest and MONITOR lines all use it.
+void AppendRepr(std::string* out, std::string_view s);
+// Redis's sdsneedsrepr: true when s would not split back to itself as a plain token.
+bool NeedsRepr(std::string_view s);
+
 }  // namespace pykv::resp

@@ -12,6 +12,7 @@
 #include "common/memory.h"
 #include "common/numbers.h"
 #include "resp/command_encoder.h"
+#include "resp/split_args.h"
 #include "server/admission.h"
 #include "server/client_session.h"
 
@@ -21,45 +22,6 @@ namespace {
 
 constexpr uint64_t kCronTickMs = 10;  // cron checks run on this tick, at most hz times/s
 constexpr int64_t kIdleBufferReleaseMs = 2000;
-
-// Redis's sdscatrepr: the MONITOR form of an argument.
-void AppendQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\a':
-        *out += "\\a";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      default:
-        if (c >= 0x20 && c < 0x7f) {
-          out->push_back(static_cast<char>(c));
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          *out += buf;
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 std::string_view StripOptional(std::string_view addr, bool* optional) {
   *optional = !addr.empty() && addr[0] == '-';
@@ -425,7 +387,7 @@ void Server::FeedMonitors(const cmd::ClientState& client, cmd::Args argv) {
   line += "]";
   for (std::string_view a : argv) {
     line += ' ';
-    AppendQuoted(&line, a);
+    resp::AppendRepr(&line, a);
   }
   line += "\r\n";
   for (ClientSession* m : monitors_) {

@@ -281,38 +281,6 @@ TEST_CASE("FormatLongDoubleHuman matches redis-server 7.0 INCRBYFLOAT output") {
   CHECK(ParseLongDouble(*big, &back));
 }
 
-TEST_CASE("FormatDouble is %.17g with inf/-inf (redis-server 7.0 ZSCORE replies)") {
-  CHECK(FormatDouble(0.1) == "0.10000000000000001");
-  CHECK(FormatDouble(1.5) == "1.5");
-  CHECK(FormatDouble(3) == "3");
-  CHECK(FormatDouble(0) == "0");
-  CHECK(FormatDouble(-0.0) == "-0");
-  CHECK(FormatDouble(-2.5) == "-2.5");
-  CHECK(FormatDouble(1e17) == "1e+17");
-  CHECK(FormatDouble(1e16) == "10000000000000000");
-  CHECK(FormatDouble(123456789012345678.0) == "1.2345678901234568e+17");
-  CHECK(FormatDouble(1e300) == "1.0000000000000001e+300");
-  CHECK(FormatDouble(5e-324) == "4.9406564584124654e-324");
-  CHECK(FormatDouble(2.5e-310) == "2.5000000000000171e-310");
-  CHECK(FormatDouble(1e-5) == "1.0000000000000001e-05");
-  CHECK(FormatDouble(0.0001) == "0.0001");
-  CHECK(FormatDouble(std::numeric_limits<double>::infinity()) == "inf");
-  CHECK(FormatDouble(-std::numeric_limits<double>::infinity()) == "-inf");
-  CHECK(FormatDouble(-std::numeric_limits<double>::max()) == "-1.7976931348623157e+308");
-  // Against snprintf itself over many bit patterns.
-  std::mt19937_64 rng(11);
-  for (int i = 0; i < 20000; ++i) {
-    const uint64_t bits = rng();
-    double d;
-    static_assert(sizeof(d) == sizeof(bits));
-    std::memcpy(&d, &bits, sizeof(d));
-    if (!std::isfinite(d)) continue;
-    char expected[64];
-    std::snprintf(expected, sizeof(expected), "%.17g", d);
-    REQUIRE(FormatDouble(d) == expected);
-  }
-}
-
 TEST_CASE("ParseMemorySize: Redis memtoull units") {
   struct Case {
     const char* text;

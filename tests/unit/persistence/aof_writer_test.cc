@@ -53,6 +53,12 @@ bool WaitFor(const std::function<bool()>& pred,
   return pred();
 }
 
+// What the server's mutation sink does: encode into the buffer, then commit.
+uint64_t AppendTo(AofWriter& w, std::string_view resp) {
+  w.buffer().append(resp);
+  return w.CommitAppended();
+}
+
 std::string Set(int i) {
   const std::string k = "k" + std::to_string(i);
   const std::string v = "v" + std::to_string(i);
@@ -84,8 +90,8 @@ TEST_CASE("AofWriter: each batch lands with its checksum line") {
   CHECK(ops.write_calls() == 0);
 
   const std::string b1 = Set(1) + Set(2);
-  CHECK(w.Append(Set(1)) == Set(1).size());
-  CHECK(w.Append(Set(2)) == b1.size());
+  CHECK(AppendTo(w, Set(1)) == Set(1).size());
+  CHECK(AppendTo(w, Set(2)) == b1.size());
   CHECK(w.has_pending());
   CHECK(w.durable_seq() == 0);
   REQUIRE(w.Flush().ok());
@@ -116,7 +122,7 @@ TEST_CASE("AofWriter: Open appends to an existing file") {
   REQUIRE(w.Open(path).ok());
   CHECK(w.file_size() == 8);
   CHECK_FALSE(w.Open(path).ok());  // already open
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
   CHECK(Slurp(path) == "previous" + Annotated(Set(1)));
   CHECK(w.file_size() == SizeOnDisk(path));
@@ -126,7 +132,7 @@ TEST_CASE("AofWriter: bytes appended before Open wait for it") {
   ScopedTempDir dir;
   FakeClock clock;
   AofWriter w(FileOps::Posix(), &clock, FsyncPolicy::kNo);
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   CHECK_FALSE(w.Flush().ok());
   CHECK(w.has_pending());
   REQUIRE(w.Open(dir.File("f")).ok());
@@ -144,7 +150,7 @@ TEST_CASE("AofWriter: group commit under always, 1000 appends = one fsync") {
   std::string all;
   uint64_t seq = 0;
   for (int i = 0; i < 1000; ++i) {
-    seq = w.Append(Set(i));
+    seq = AppendTo(w, Set(i));
     all += Set(i);
   }
   CHECK(seq == all.size());
@@ -168,7 +174,7 @@ TEST_CASE("AofWriter: a lone short write is completed") {
   AofWriter w(&ops, &clock, FsyncPolicy::kAlways);
   REQUIRE(w.Open(dir.File("f")).ok());
   ops.ShortWrite(7);
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
   CHECK(ops.write_calls() == 2);
   CHECK(Slurp(dir.File("f")) == Annotated(Set(1)));
@@ -183,14 +189,14 @@ void ShortWriteThenFull(FsyncPolicy policy) {
   const std::string path = dir.File("f");
   AofWriter w(&ops, &clock, policy);
   REQUIRE(w.Open(path).ok());
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
   const uint64_t good_size = SizeOnDisk(path);
   const uint64_t good_seq = w.durable_seq();
 
   const std::string batch = Set(2) + Set(3);
-  w.Append(Set(2));
-  w.Append(Set(3));
+  AppendTo(w, Set(2));
+  AppendTo(w, Set(3));
   ops.ShortWrite(10);         // part of the batch reaches the disk...
   ops.FailWrites(1, ENOSPC);  // ...then the disk is full
   Status s = w.Flush();
@@ -204,7 +210,7 @@ void ShortWriteThenFull(FsyncPolicy policy) {
   CHECK(w.buffer() == batch);  // unchanged, checksum line not left behind
 
   // More writes arrive meanwhile; the retry writes everything as one batch.
-  w.Append(Set(4));
+  AppendTo(w, Set(4));
   REQUIRE(w.Flush().ok());
   CHECK(w.last_error().empty());
   CHECK(w.durable_seq() == w.appended_seq());
@@ -226,7 +232,7 @@ TEST_CASE("AofWriter: ENOSPC and EIO are reported until the disk recovers") {
   AofWriter w(&ops, &clock, FsyncPolicy::kEverySec);
   REQUIRE(w.Open(path).ok());
   ops.FailWrites(3, ENOSPC);
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   for (int i = 0; i < 3; ++i) {
     Status s = w.Flush();
     CHECK(s.message() == "write " + path + ": No space left on device");
@@ -239,7 +245,7 @@ TEST_CASE("AofWriter: ENOSPC and EIO are reported until the disk recovers") {
   CHECK(w.durable_seq() == Set(1).size());
 
   ops.FailWrites(1, EIO);
-  w.Append(Set(2));
+  AppendTo(w, Set(2));
   CHECK_FALSE(w.Flush().ok());
   CHECK(w.last_error() == "Input/output error");
   REQUIRE(w.Flush().ok());
@@ -254,10 +260,10 @@ TEST_CASE("AofWriter: a failed cut-back is retried before the next write") {
   const std::string path = dir.File("f");
   AofWriter w(&ops, &clock, FsyncPolicy::kNo);
   REQUIRE(w.Open(path).ok());
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
 
-  w.Append(Set(2));
+  AppendTo(w, Set(2));
   ops.ShortWrite(5);
   ops.FailWrites(1, ENOSPC);
   ops.FailTruncates(2, EIO);  // the cut after the failure, and the first retry of it
@@ -278,7 +284,7 @@ TEST_CASE("AofWriter: EIO on fsync under always is never acknowledged, then retr
   AofWriter w(&ops, &clock, FsyncPolicy::kAlways);
   REQUIRE(w.Open(path).ok());
 
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   ops.FailSyncs(1, EIO);
   Status s = w.Flush();
   REQUIRE_FALSE(s.ok());
@@ -299,7 +305,7 @@ TEST_CASE("AofWriter: EIO on fsync under always is never acknowledged, then retr
     ops.FailSyncs(1, EIO);
     CHECK_FALSE(w.Flush().ok());
     CHECK(w.durable_seq() == 0);
-    w.Append(Set(2));
+    AppendTo(w, Set(2));
     REQUIRE(w.Flush().ok());
     CHECK(ops.sync_calls() == 3);
     CHECK(w.durable_seq() == w.appended_seq());
@@ -324,7 +330,7 @@ TEST_CASE("AofWriter everysec: durable when written, fsynced soon by the thread"
   const std::string path = dir.File("f");
   AofWriter w(&ops, &clock, FsyncPolicy::kEverySec);
   REQUIRE(w.Open(path).ok());
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
   CHECK(w.durable_seq() == Set(1).size());
   CHECK(Slurp(path) == Annotated(Set(1)));
@@ -343,7 +349,7 @@ TEST_CASE("AofWriter everysec: at most about one fsync a second under a stream o
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
   int i = 0;
   while (std::chrono::steady_clock::now() < end) {
-    w.Append(Set(i++));
+    AppendTo(w, Set(i++));
     REQUIRE(w.Flush().ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -360,7 +366,7 @@ TEST_CASE("AofWriter everysec: a failing background fsync shows, then clears") {
   AofWriter w(&ops, &clock, FsyncPolicy::kEverySec);
   REQUIRE(w.Open(dir.File("f")).ok());
   ops.FailSyncs(1, EIO);
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
   // The thread's failure reaches last_error() at a later Flush...
   CHECK(WaitFor([&] {
@@ -384,16 +390,16 @@ void SwitchAndContinue(FsyncPolicy policy) {
   const std::string b = dir.File("appendonly.aof.2.incr.aof");
   AofWriter w(&ops, &clock, policy);
   REQUIRE(w.Open(a).ok());
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
-  w.Append(Set(2));  // still buffered: must go to the old file
+  AppendTo(w, Set(2));  // still buffered: must go to the old file
   const int syncs_before = ops.sync_calls();
   REQUIRE(w.SwitchTo(b).ok());
   CHECK(ops.sync_calls() > syncs_before);
   CHECK(w.path() == b);
   CHECK(w.file_size() == 0);
   CHECK(Slurp(a) == Annotated(Set(1)) + Annotated(Set(2)));
-  w.Append(Set(3));
+  AppendTo(w, Set(3));
   REQUIRE(w.Flush().ok());
   CHECK(Slurp(b) == Annotated(Set(3)));
   CHECK(Slurp(a) == Annotated(Set(1)) + Annotated(Set(2)));
@@ -415,7 +421,7 @@ TEST_CASE("AofWriter: SwitchTo refuses while the old file cannot take the buffer
   const std::string b = dir.File("b");
   AofWriter w(&ops, &clock, FsyncPolicy::kEverySec);
   REQUIRE(w.Open(a).ok());
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   ops.FailWrites(1, ENOSPC);
   CHECK_FALSE(w.SwitchTo(b).ok());
   CHECK(w.path() == a);  // still on the old file, batch kept
@@ -433,7 +439,7 @@ TEST_CASE("AofWriter: Close flushes, fsyncs, is idempotent") {
   const std::string path = dir.File("f");
   AofWriter w(&ops, &clock, FsyncPolicy::kEverySec);
   REQUIRE(w.Open(path).ok());
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   ops.FailWrites(1, ENOSPC);
   CHECK_FALSE(w.Close().ok());  // could not flush: stays open
   CHECK(w.is_open());
@@ -447,7 +453,7 @@ TEST_CASE("AofWriter: Close flushes, fsyncs, is idempotent") {
 
   // Reopen after close (CONFIG SET appendonly yes again).
   REQUIRE(w.Open(path).ok());
-  w.Append(Set(2));
+  AppendTo(w, Set(2));
   REQUIRE(w.Close().ok());
   CHECK(Slurp(path) == Annotated(Set(1)) + Annotated(Set(2)));
 }
@@ -461,16 +467,16 @@ TEST_CASE("AofWriter: policy changes at run time") {
   REQUIRE(w.Open(path).ok());
   w.set_policy(FsyncPolicy::kEverySec);
   CHECK(w.policy() == FsyncPolicy::kEverySec);
-  w.Append(Set(1));
+  AppendTo(w, Set(1));
   REQUIRE(w.Flush().ok());
   CHECK(WaitFor([&] { return w.fsync_count() >= 1; }));
   w.set_policy(FsyncPolicy::kAlways);
   const int syncs = ops.sync_calls();
-  w.Append(Set(2));
+  AppendTo(w, Set(2));
   REQUIRE(w.Flush().ok());
   CHECK(ops.sync_calls() == syncs + 1);
   w.set_policy(FsyncPolicy::kNo);
-  w.Append(Set(3));
+  AppendTo(w, Set(3));
   REQUIRE(w.Flush().ok());
   CHECK(ops.sync_calls() == syncs + 1);
   CHECK(Slurp(path) == Annotated(Set(1)) + Annotated(Set(2)) + Annotated(Set(3)));
@@ -483,7 +489,7 @@ TEST_CASE("AofWriter: destroying a writer with a busy fsync thread is clean") {
     AofWriter w(FileOps::Posix(), &clock, FsyncPolicy::kEverySec);
     REQUIRE(w.Open(dir.File("f")).ok());
     for (int i = 0; i < 3; ++i) {
-      w.Append(Set(i));
+      AppendTo(w, Set(i));
       REQUIRE(w.Flush().ok());
     }
     // Destroyed with an fsync requested or running, and the rate-limit wait pending.

@@ -65,5 +65,23 @@ TEST_CASE("an embedded NUL looks like the end of the line to every check but the
   CHECK_FALSE(Split("'a\0b'"s).has_value());
 }
 
+TEST_CASE("AppendRepr quotes as sdscatrepr and SplitArgs reads every byte back") {
+  std::string out;
+  AppendRepr(&out, std::string("a b\"\\\n\r\t\a\b\x01\xff", 12));
+  CHECK(out == "\"a b\\\"\\\\\\n\\r\\t\\a\\b\\x01\\xff\"");
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  std::string quoted;
+  AppendRepr(&quoted, all);
+  std::vector<std::string> back;
+  REQUIRE(SplitArgs(quoted, &back));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0] == all);
+  CHECK(NeedsRepr(""));
+  CHECK(NeedsRepr("a b"));
+  CHECK(NeedsRepr("it's"));
+  CHECK_FALSE(NeedsRepr("appendonly.aof.1.incr.aof"));
+}
+
 }  // namespace
 }  // namespace pykv::resp

@@ -28,7 +28,10 @@ struct Rig {
   AofFlusher flusher{&clock};
 
   Rig() { REQUIRE(writer.Open(dir.path() + "/a.aof").ok()); }
-  void Write(std::string_view cmd) { writer.Append(cmd); }
+  void Write(std::string_view cmd) {
+    writer.buffer().append(cmd);
+    writer.CommitAppended();
+  }
 };
 
 TEST_CASE("ENOSPC turns into an error, retried once a second, cleared when the disk works") {
