@@ -59,6 +59,11 @@ struct ClientState {
   // suppressed (CLIENT REPLY OFF/SKIP), and CLIENT REPLY ON points it back here.
   OutBuffer* socket_output = nullptr;
 
+  // Request execution (RequestExecutor): the stream offset of this client's last change,
+  // which its queued replies wait on, and the request CLIENT PAUSE holds back.
+  uint64_t ack_barrier = 0;
+  std::vector<std::string> postponed;
+
   bool is_internal() const { return kind != ClientKind::kNormal; }
   // Leaves MULTI state (EXEC, DISCARD, RESET, an aborted EXEC); watches are the
   // dispatcher's to drop.

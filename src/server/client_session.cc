@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/server.h"
-
 namespace pykv::server {
 
 namespace {
@@ -12,15 +10,15 @@ namespace {
 constexpr size_t kPauseReadingOutput = 16 * 1024 * 1024;
 }  // namespace
 
-ClientSession::ClientSession(Server* server, std::unique_ptr<net::Connection> conn, uint64_t id,
-                             const resp::ParserLimits* limits, int64_t now_ms)
-    : server_(server), conn_(std::move(conn)), parser_(limits), writer_(&conn_->output()) {
+ClientSession::ClientSession(const SessionContext& ctx, std::unique_ptr<net::Connection> conn,
+                             uint64_t id, int64_t now_ms)
+    : ctx_(ctx), conn_(std::move(conn)), parser_(ctx.parser_limits), writer_(&conn_->output()) {
   state_.id = id;
   state_.created_ms = now_ms;
   state_.last_interaction_ms = now_ms;
   state_.addr = conn_->peer_address();
   state_.laddr = conn_->local_address();
-  state_.authenticated = server->settings().requirepass.empty();
+  state_.authenticated = ctx_.settings->requirepass.empty();
   state_.socket_output = &conn_->output();
   parser_.set_authenticated(state_.authenticated);
 }
@@ -33,7 +31,7 @@ std::span<char> ClientSession::OnReadBuffer(size_t suggested) {
 
 void ClientSession::OnRead(size_t n) {
   parser_.CommitWrite(n);
-  server_->stats().total_net_input_bytes += n;
+  ctx_.host->net_stats().total_net_input_bytes += n;
   ProcessInput();
 }
 
@@ -48,7 +46,7 @@ void ClientSession::ProcessInput() {
         // As Redis: the client is dropped without a reply; the log says why.
         spdlog::warn("Closing client id={} addr={}: reached max query buffer length ({} bytes)",
                      state_.id, state_.addr, parser_.buffered());
-        ++server_->stats().client_query_buffer_limit_disconnections;
+        ++ctx_.host->net_stats().client_query_buffer_limit_disconnections;
         conn_->Close();
         return;
       }
@@ -58,18 +56,17 @@ void ClientSession::ProcessInput() {
       // writer keeps stray CR/LF from the offending bytes out of the error line.
       resp::ReplyWriter(&conn_->output()).Error("ERR " + parser_.error());
       conn_->CloseAfterFlush();
-      server_->MarkPendingWrite(this);
+      ctx_.host->MarkPendingWrite(this);
       return;
     }
     cmd::Args argv = parser_.argv();
     if (argv.empty()) continue;
-    prefetch_.BeforeCommand(server_->keyspace(), [this](std::span<std::string_view> out) {
+    prefetch_.BeforeCommand(*ctx_.keyspace, [this](std::span<std::string_view> out) {
       return parser_.PeekSecondArgs(out);
     });
     if (!ExecuteOne(argv)) {
-      // CLIENT PAUSE holds it. Keep the command for when the pause ends (the parser has
-      // moved past it) and read nothing more of this client until then.
-      pending_.assign(argv.begin(), argv.end());
+      // CLIENT PAUSE holds it (the executor keeps a copy: the parser has moved past it);
+      // read nothing more of this client until the pause ends.
       Postpone();
       break;
     }
@@ -79,53 +76,38 @@ void ClientSession::ProcessInput() {
   }
   parser_.Compact();
   if (state_.close_after_reply) conn_->CloseAfterFlush();
-  if (!conn_->output().empty()) server_->MarkPendingWrite(this);
+  if (!conn_->output().empty()) ctx_.host->MarkPendingWrite(this);
 }
 
 void ClientSession::Postpone() {
   paused_ = true;
-  server_->AddPaused(this);
+  ctx_.host->AddPaused(this);
 }
 
 void ClientSession::Resume() {
   paused_ = false;
-  if (!pending_.empty()) {
-    std::vector<std::string> cmd = std::move(pending_);
-    pending_.clear();
-    std::vector<std::string_view> argv(cmd.begin(), cmd.end());
-    if (!ExecuteOne(argv)) {
-      pending_ = std::move(cmd);
-      Postpone();
-      return;
-    }
+  executing_ = true;
+  const auto outcome = ctx_.executor->ResumePostponed(state_, writer_);
+  executing_ = false;
+  if (outcome == cmd::RequestExecutor::Outcome::kPostponed) {
+    Postpone();
+    return;
   }
+  parser_.set_authenticated(state_.authenticated);
   ProcessInput();
 }
 
 bool ClientSession::ExecuteOne(cmd::Args argv) {
-  // The dispatcher's command time is this one clock read.
-  CommandClock::Scope frozen(server_->command_clock());
-  state_.last_interaction_ms = server_->clock()->NowMs();
-  const cmd::ReplyMode mode_before = state_.reply_mode;
-  if (state_.reply_mode == cmd::ReplyMode::kSkipNext) state_.reply_mode = cmd::ReplyMode::kSkipThis;
-  writer_.set_output(state_.reply_mode == cmd::ReplyMode::kOn ? &conn_->output() : nullptr);
-  const uint64_t seq_before = server_->appended_seq();
   executing_ = true;
-  const cmd::Dispatcher::Outcome outcome = server_->dispatcher().Execute(state_, writer_, argv);
+  const auto outcome = ctx_.executor->Execute(state_, writer_, argv);
   executing_ = false;
-  if (outcome == cmd::Dispatcher::Outcome::kPostponed) {
-    state_.reply_mode = mode_before;  // CLIENT REPLY SKIP still applies to it when it runs
-    return false;
-  }
-  const uint64_t seq_after = server_->appended_seq();
-  if (seq_after != seq_before) ack_barrier_ = seq_after;
-  if (state_.reply_mode == cmd::ReplyMode::kSkipThis) state_.reply_mode = cmd::ReplyMode::kOn;
+  if (outcome == cmd::RequestExecutor::Outcome::kPostponed) return false;
   parser_.set_authenticated(state_.authenticated);
   return true;
 }
 
 const OutputLimit& ClientSession::output_limit() const {
-  const Settings& s = server_->settings();
+  const Settings& s = *ctx_.settings;
   return state_.monitor ? s.output_pubsub : s.output_normal;
 }
 
@@ -135,7 +117,7 @@ bool ClientSession::CloseIfOverHardLimit() {
   if (lim.hard == 0 || pending <= lim.hard) return false;
   spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits ({} bytes).",
                state_.id, state_.addr, pending);
-  ++server_->stats().client_output_buffer_limit_disconnections;
+  ++ctx_.host->net_stats().client_output_buffer_limit_disconnections;
   conn_->Close();
   return true;
 }
@@ -155,7 +137,7 @@ bool ClientSession::PauseIfOutputPiledUp() {
 bool ClientSession::OutputOverLimit() {
   if (CloseIfOverHardLimit()) return true;
   if (!PauseIfOutputPiledUp()) return false;
-  server_->MarkPendingWrite(this);
+  ctx_.host->MarkPendingWrite(this);
   return true;
 }
 
@@ -168,7 +150,7 @@ void ClientSession::CheckOutputLimits(int64_t now_ms) {
     } else if (now_ms - soft_limit_since_ms_ >= lim.soft_seconds * 1000) {
       spdlog::warn("Client id={} addr={} closed: output over the soft limit for {} s.", state_.id,
                    state_.addr, lim.soft_seconds);
-      ++server_->stats().client_output_buffer_limit_disconnections;
+      ++ctx_.host->net_stats().client_output_buffer_limit_disconnections;
       conn_->Close();
       return;
     }
@@ -182,7 +164,7 @@ void ClientSession::Flush() {
   size_t before = conn_->output().size();
   conn_->Flush();
   size_t after = conn_->output().size();
-  if (before > after) server_->stats().total_net_output_bytes += before - after;
+  if (before > after) ctx_.host->net_stats().total_net_output_bytes += before - after;
 }
 
 void ClientSession::OnDrained() {
@@ -206,53 +188,19 @@ void ClientSession::Kill() {
 }
 
 void ClientSession::OnClose() {
-  server_->OnSessionClosed(this);
+  ctx_.host->OnSessionClosed(this);
 }
 
-size_t ClientSession::MemoryUsage() const {
-  return conn_->output().MemoryUsage() + parser_.capacity() + sizeof(*this);
-}
-
-std::string ClientSession::Describe(int64_t now_ms) const {
-  const cmd::ClientState& c = state_;
-  std::string flags;
-  if (c.monitor) flags += 'O';
-  if (c.in_multi) flags += 'x';
-  if (c.watch_dirty) flags += 'd';
-  if (c.close_after_reply) flags += 'c';
-  if (c.no_evict) flags += 'e';
-  if (flags.empty()) flags = "N";
-  size_t qbuf = parser_.buffered();
-  size_t obl = conn_->output().size();
-  std::string line;
-  line.reserve(256);
-  line += "id=" + std::to_string(c.id);
-  line += " addr=" + c.addr;
-  line += " laddr=" + c.laddr;
-  line += " fd=" + std::to_string(conn_->fd());
-  line += " name=" + c.name;
-  line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
-  line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
-  line += " flags=" + flags;
-  line += " db=0 sub=0 psub=0 ssub=0";
-  line += " multi=" + std::to_string(c.in_multi ? static_cast<int64_t>(c.queued.size()) : -1);
-  line += " qbuf=" + std::to_string(qbuf);
-  line += " qbuf-free=" + std::to_string(parser_.capacity() - std::min(parser_.capacity(), qbuf));
-  line += " argv-mem=0 multi-mem=0";
-  line += " rbs=" + std::to_string(parser_.capacity());
-  line += " rbp=" + std::to_string(parser_.capacity());
-  line += " obl=" + std::to_string(obl);
-  line += " oll=0";
-  line += " omem=" + std::to_string(conn_->output().MemoryUsage());
-  line += " tot-mem=" + std::to_string(MemoryUsage());
-  line += std::string(" events=") + (conn_->reading() ? "r" : "") + (obl ? "w" : "");
-  line += " cmd=";
-  line += c.last_command != nullptr ? std::string_view(c.last_command->name) : "NULL";
-  line += " user=default redir=-1";
-  line += " resp=" + std::to_string(c.resp);
-  if (!c.lib_name.empty()) line += " lib-name=" + c.lib_name;
-  if (!c.lib_ver.empty()) line += " lib-ver=" + c.lib_ver;
-  return line;
+cmd::ConnectionFigures ClientSession::Figures() const {
+  cmd::ConnectionFigures f;
+  f.fd = conn_->fd();
+  f.query_buffered = parser_.buffered();
+  f.query_capacity = parser_.capacity();
+  f.output_buffered = conn_->output().size();
+  f.output_memory = conn_->output().MemoryUsage();
+  f.total_memory = f.output_memory + parser_.capacity() + sizeof(*this);
+  f.reading = conn_->reading();
+  return f;
 }
 
 }  // namespace pykv::server

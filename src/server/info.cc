@@ -144,20 +144,16 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "io_threads_active", "0");
   } else if (name == "clients") {
     o += "# Clients\r\n";
-    Field(&o, "connected_clients", static_cast<uint64_t>(sessions_.size()));
+    Field(&o, "connected_clients", static_cast<uint64_t>(registry_->size()));
     Field(&o, "cluster_connections", "0");
     FieldI(&o, "maxclients", s.maxclients);
-    size_t max_in = 0, max_out = 0;
-    for (const auto& [id, sess] : sessions_) {
-      max_in = std::max(max_in, sess->parser().buffered());
-      max_out = std::max(max_out, sess->connection().output().size());
-    }
-    Field(&o, "client_recent_max_input_buffer", static_cast<uint64_t>(max_in));
-    Field(&o, "client_recent_max_output_buffer", static_cast<uint64_t>(max_out));
+    const cmd::ConnectionFigures peaks = registry_->LargestBuffers();
+    Field(&o, "client_recent_max_input_buffer", static_cast<uint64_t>(peaks.query_buffered));
+    Field(&o, "client_recent_max_output_buffer", static_cast<uint64_t>(peaks.output_buffered));
     Field(&o, "blocked_clients", "0");
     Field(&o, "tracking_clients", "0");
     Field(&o, "clients_in_timeout_table", "0");
-    Field(&o, "paused_clients", static_cast<uint64_t>(paused_.size()));
+    Field(&o, "paused_clients", static_cast<uint64_t>(registry_->paused_count()));
   } else if (name == "memory") {
     o += "# Memory\r\n";
     size_t used = UsedMemory();
@@ -187,8 +183,8 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "total_connections_received", stats_.total_connections_received);
     Field(&o, "total_commands_processed", d.total_commands);
     Field(&o, "instantaneous_ops_per_sec", ops_per_sec_);
-    Field(&o, "total_net_input_bytes", stats_.total_net_input_bytes);
-    Field(&o, "total_net_output_bytes", stats_.total_net_output_bytes);
+    Field(&o, "total_net_input_bytes", registry_->net_stats().total_net_input_bytes);
+    Field(&o, "total_net_output_bytes", registry_->net_stats().total_net_output_bytes);
     Field(&o, "rejected_connections", stats_.rejected_connections);
     Field(&o, "sync_full", "0");
     Field(&o, "sync_partial_ok", "0");
@@ -203,9 +199,9 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "total_forks", "0");
     Field(&o, "total_error_replies", d.failed_calls + d.rejected_calls);
     Field(&o, "client_query_buffer_limit_disconnections",
-          stats_.client_query_buffer_limit_disconnections);
+          registry_->net_stats().client_query_buffer_limit_disconnections);
     Field(&o, "client_output_buffer_limit_disconnections",
-          stats_.client_output_buffer_limit_disconnections);
+          registry_->net_stats().client_output_buffer_limit_disconnections);
   } else if (name == "replication") {
     o += "# Replication\r\n";
     Field(&o, "role", "master");

@@ -21,7 +21,6 @@ namespace pykv::server {
 namespace {
 
 constexpr uint64_t kCronTickMs = 10;  // cron checks run on this tick, at most hz times/s
-constexpr int64_t kIdleBufferReleaseMs = 2000;
 
 std::string_view StripOptional(std::string_view addr, bool* optional) {
   *optional = !addr.empty() && addr[0] == '-';
@@ -53,6 +52,8 @@ Server::Server(Config config) : config_(std::move(config)) {
   keyspace_ = std::make_unique<store::Keyspace>(
       clock_, static_cast<uint64_t>(clock_->NowUs()) ^ static_cast<uint64_t>(getpid()));
   dispatcher_ = std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, this, &command_clock_);
+  executor_ = std::make_unique<cmd::RequestExecutor>(dispatcher_.get(), &command_clock_, this);
+  registry_ = std::make_unique<ClientRegistry>(dispatcher_.get());
   if (AllocatorHasStats()) {
     keyspace_->set_used_memory_fn([] { return AllocatedBytes(); });
   }
@@ -62,7 +63,7 @@ Server::Server(Config config) : config_(std::move(config)) {
 
 Server::~Server() {
   // Sessions reference the dispatcher; drop them first.
-  sessions_.clear();
+  registry_.reset();
   loader_.reset();
   aof_.reset();
   dispatcher_.reset();
@@ -204,10 +205,7 @@ void Server::StopServing() {
     if (!s.ok()) spdlog::warn("Error closing the AOF at shutdown: {}", s.message());
     if (aof_->writer_ready() || !s.ok()) durable = aof_->writer().durable_seq();
   }
-  for (auto& [id, s] : sessions_) {
-    if (s->ack_barrier() <= durable) s->Flush();
-    s->connection().Close();
-  }
+  registry_->FlushAndCloseAll(durable);
   loop_.Stop();
 }
 
@@ -218,7 +216,7 @@ void Server::OnAccept(std::unique_ptr<net::Connection> conn) {
     RefuseConnection(std::move(conn));
     return;
   }
-  std::string refusal = AdmissionRefusal(s, sessions_.size(), conn->peer_is_loopback());
+  std::string refusal = AdmissionRefusal(s, registry_->size(), conn->peer_is_loopback());
   if (!refusal.empty()) {
     ++stats_.rejected_connections;
     spdlog::info("Refused connection from {}: {}", conn->peer_address(),
@@ -228,13 +226,15 @@ void Server::OnAccept(std::unique_ptr<net::Connection> conn) {
     RefuseConnection(std::move(conn));
     return;
   }
-  uint64_t id = next_client_id_++;
   if (s.tcp_keepalive > 0) conn->SetKeepAlive(s.tcp_keepalive);
+  net::Connection* c = conn.get();
+  const SessionContext ctx{registry_.get(), executor_.get(), keyspace_.get(), &settings(),
+                           &parser_limits_};
   auto session =
-      std::make_unique<ClientSession>(this, std::move(conn), id, &parser_limits_, clock_->NowMs());
+      std::make_unique<ClientSession>(ctx, std::move(conn), registry_->NextId(), clock_->NowMs());
   ClientSession* raw = session.get();
-  sessions_.emplace(id, std::move(session));
-  raw->connection().Start(raw);
+  registry_->Add(std::move(session));
+  c->Start(raw);
 }
 
 void Server::RefuseConnection(std::unique_ptr<net::Connection> conn) {
@@ -256,48 +256,13 @@ void Server::ForgetRefused(Refused* r) {
   }
 }
 
-void Server::MarkPendingWrite(ClientSession* s) {
-  if (s->write_scheduled) return;
-  s->write_scheduled = true;
-  pending_writes_.push_back(s);
-}
-
-void Server::OnSessionClosed(ClientSession* s) {
-  auto drop = [s](std::vector<ClientSession*>& v) {
-    v.erase(std::remove(v.begin(), v.end(), s), v.end());
-  };
-  drop(pending_writes_);
-  drop(paused_);
-  monitors_.erase(s);
-  dispatcher_->OnClientClosed(s->state());
-  auto it = sessions_.find(s->state().id);
-  if (it != sessions_.end()) {
-    // The connection is inside its close callback: free after the callback returns.
-    deferred_sessions_.push_back(std::move(it->second));
-    sessions_.erase(it);
-  }
-}
-
 void Server::BeforeSleep() {
-  deferred_sessions_.clear();
+  registry_->FreeClosed();
   deferred_free_.clear();
   // The AOF is written (and under appendfsync always, fsynced) before any reply goes out.
   FlushAof();
-  if (pending_writes_.empty()) return;
-  int64_t now = clock_->NowMs();
   const uint64_t durable = aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
-  flushing_.swap(pending_writes_);
-  for (ClientSession* s : flushing_) {
-    if (s->ack_barrier() > durable) {
-      // Its replies acknowledge writes the disk does not hold yet: they wait.
-      pending_writes_.push_back(s);
-      continue;
-    }
-    s->write_scheduled = false;
-    s->Flush();
-    s->CheckOutputLimits(now);
-  }
-  flushing_.clear();  // no pointer outlives the iteration (a session may close next)
+  registry_->FlushReady(durable, clock_->NowMs());
 }
 
 void Server::Cron() {
@@ -326,55 +291,23 @@ void Server::Cron() {
   }
   keyspace_->RehashStep(1000);
   PersistenceCron(now);
-  if (pause_until_ms_ != 0 && now >= pause_until_ms_) UnpauseClients();
-  const int timeout = settings().timeout;
-  for (auto& [id, s] : sessions_) {
-    if (s->closing()) continue;
-    if (timeout > 0 && !s->state().monitor &&
-        now - s->state().last_interaction_ms > timeout * 1000LL) {
-      spdlog::debug("Closing idle client id={}", id);
-      s->connection().Close();
-      continue;
-    }
-    if (s->soft_limit_since_ms() != 0) s->CheckOutputLimits(now);
-    // As Redis does, a client quiet for a couple of seconds gives its buffers back.
-    if (now - s->state().last_interaction_ms > kIdleBufferReleaseMs) s->ReleaseIdleBuffers();
-  }
-}
-
-void Server::AddPaused(ClientSession* s) {
-  paused_.push_back(s);
+  registry_->Cron(now, settings().timeout);
 }
 
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
-  // A pause in force keeps its stricter mode and the later end, as Redis does.
-  if (pause_until_ms_ == 0 || until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
-  const bool only_writes = pause_until_ms_ == until_ms && writes_only;
-  dispatcher_->set_pause(only_writes ? cmd::Dispatcher::PauseMode::kWrite
-                                     : cmd::Dispatcher::PauseMode::kAll);
+  registry_->Pause(until_ms, writes_only);
 }
 
 void Server::UnpauseClients() {
-  pause_until_ms_ = 0;
-  dispatcher_->set_pause(cmd::Dispatcher::PauseMode::kNone);
-  std::vector<ClientSession*> waiting;
-  waiting.swap(paused_);
-  for (ClientSession* s : waiting) {
-    if (!s->closing()) s->Resume();
-  }
+  registry_->Unpause();
 }
 
 void Server::AddMonitor(cmd::ClientState& client) {
-  auto it = sessions_.find(client.id);
-  if (it == sessions_.end()) return;
-  client.monitor = true;
-  monitors_.insert(it->second.get());
+  registry_->AddMonitor(client);
 }
 
 void Server::RemoveMonitor(cmd::ClientState& client) {
-  client.monitor = false;
-  auto it = sessions_.find(client.id);
-  if (it != sessions_.end()) monitors_.erase(it->second.get());
+  registry_->RemoveMonitor(client);
 }
 
 void Server::FeedMonitors(const cmd::ClientState& client, cmd::Args argv) {
@@ -390,64 +323,19 @@ void Server::FeedMonitors(const cmd::ClientState& client, cmd::Args argv) {
     resp::AppendRepr(&line, a);
   }
   line += "\r\n";
-  for (ClientSession* m : monitors_) {
-    if (m->closing()) continue;
-    m->connection().output().Append(line);
-    MarkPendingWrite(m);
-  }
-}
-
-ClientSession* Server::FindSession(uint64_t id) const {
-  auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second.get();
-}
-
-bool Server::FilterMatches(const ClientSession& s, const cmd::ClientFilter& f) const {
-  const cmd::ClientState& c = s.state();
-  if (f.skipme && c.id == f.caller_id) return false;
-  if (f.ids && std::find(f.ids->begin(), f.ids->end(), c.id) == f.ids->end()) return false;
-  if (f.type) {
-    std::string type = "normal";
-    if (c.monitor) type = "monitor";
-    if (*f.type != type) return false;
-  }
-  if (f.addr && *f.addr != c.addr) return false;
-  if (f.laddr && *f.laddr != c.laddr) return false;
-  if (f.user && *f.user != "default") return false;
-  return true;
+  registry_->FeedMonitors(line);
 }
 
 std::string Server::ClientList(const cmd::ClientFilter& filter) {
-  int64_t now = clock_->NowMs();
-  std::vector<const ClientSession*> list;
-  for (const auto& [id, s] : sessions_) {
-    if (!s->closing() && FilterMatches(*s, filter)) list.push_back(s.get());
-  }
-  std::sort(list.begin(), list.end(), [](const ClientSession* a, const ClientSession* b) {
-    return a->state().id < b->state().id;
-  });
-  std::string out;
-  for (const ClientSession* s : list) {
-    out += s->Describe(now);
-    out += '\n';
-  }
-  return out;
+  return registry_->List(filter, clock_->NowMs());
 }
 
 std::string Server::ClientInfo(const cmd::ClientState& client) {
-  const ClientSession* s = FindSession(client.id);
-  return s ? s->Describe(clock_->NowMs()) + "\n" : std::string();
+  return registry_->Info(client.id, clock_->NowMs());
 }
 
 size_t Server::KillClients(const cmd::ClientFilter& filter) {
-  size_t n = 0;
-  for (auto& [id, s] : sessions_) {
-    if (s->closing() || !FilterMatches(*s, filter)) continue;
-    s->Kill();
-    MarkPendingWrite(s.get());
-    ++n;
-  }
-  return n;
+  return registry_->Kill(filter);
 }
 
 Status Server::Shutdown(bool nosave, bool save, bool now, bool force, bool abort) {
@@ -467,17 +355,15 @@ int64_t Server::UptimeSeconds() const {
 
 size_t Server::UsedMemory() const {
   if (AllocatorHasStats()) return AllocatedBytes();
-  size_t total = keyspace_->bytes();
-  for (const auto& [id, s] : sessions_) total += s->MemoryUsage();
-  return total;
+  return keyspace_->bytes() + registry_->MemoryUsage();
 }
 
 bool Server::DebugAllowed(const cmd::ClientState& client) const {
   const std::string& mode = settings().enable_debug_command;
   if (mode == "yes") return true;
   if (mode == "local") {
-    const ClientSession* s = FindSession(client.id);
-    return s != nullptr && s->connection().peer_is_loopback();
+    const cmd::Session* s = registry_->Find(client.id);
+    return s != nullptr && s->peer_is_loopback();
   }
   return false;
 }
@@ -510,6 +396,7 @@ Status Server::ConfigRewrite() {
 void Server::ResetStats() {
   dispatcher_->ResetStats();
   keyspace_->ResetStats();
+  registry_->ResetStats();
   ServerStats fresh;
   fresh.start_time_ms = stats_.start_time_ms;
   stats_ = fresh;

@@ -1,7 +1,8 @@
-// Server: the wiring. Owns the loop, the listeners, the keyspace, the dispatcher and the
-// client sessions; implements the command layer's ServerContext (INFO, CONFIG, CLIENT,
-// SHUTDOWN, MONITOR) and the mutation sink. Before the loop sleeps it flushes every client
-// with pending replies; a cron timer runs active expiry, client timeouts and statistics.
+// Server: the wiring. Owns the loop, the listeners, the keyspace, the dispatcher, the
+// request executor and the client registry; implements the command layer's ServerContext
+// (INFO, CONFIG, CLIENT, SHUTDOWN, MONITOR) and the mutation sink. Before the loop sleeps it
+// writes the AOF, then lets the registry release the replies the AOF now holds; a cron
+// timer runs active expiry, client housekeeping and statistics.
 // Construct and Run() on the thread that will be the loop thread.
 #pragma once
 
@@ -14,6 +15,7 @@
 
 #include "commands/dispatcher.h"
 #include "commands/mutation_sink.h"
+#include "commands/request_executor.h"
 #include "commands/server_context.h"
 #include "common/clock.h"
 #include "net/listener.h"
@@ -23,22 +25,16 @@
 #include "persistence/rewrite_backoff.h"
 #include "resp/request_parser.h"
 #include "server/aof_flusher.h"
+#include "server/client_registry.h"
 #include "server/config.h"
 #include "store/keyspace.h"
 
 namespace pykv::server {
 
-class ClientSession;
-
 struct ServerStats {
   uint64_t total_connections_received = 0;
   uint64_t rejected_connections = 0;
-  uint64_t total_net_input_bytes = 0;
-  uint64_t total_net_output_bytes = 0;
-  uint64_t expired_stale_perc = 0;
   int64_t start_time_ms = 0;
-  uint64_t client_query_buffer_limit_disconnections = 0;
-  uint64_t client_output_buffer_limit_disconnections = 0;
 };
 
 class Server final : public cmd::ServerContext, public cmd::MutationSink {
@@ -49,22 +45,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   // Binds, starts the loop and blocks until shutdown. Returns the exit status.
   Status Run();
 
-  // ---- used by ClientSession ----
-  cmd::Dispatcher& dispatcher() { return *dispatcher_; }
-  const Clock* clock() const { return clock_; }
-  store::Keyspace& keyspace() { return *keyspace_; }
-  CommandClock* command_clock() { return &command_clock_; }
-  net::Loop& loop() { return loop_; }
   const Settings& settings() const { return config_.settings(); }
-  // Marks the session as having replies to flush before the loop sleeps.
-  void MarkPendingWrite(ClientSession* s);
-  void OnSessionClosed(ClientSession* s);
-  // The session holds a command CLIENT PAUSE postponed; it resumes when the pause ends.
-  void AddPaused(ClientSession* s);
-  ServerStats& stats() { return stats_; }
-  // Position of the last mutation handed to the AOF (0 without one). A client whose
-  // replies acknowledge writes up to N is flushed only once the AOF made N durable.
-  uint64_t appended_seq() const;
 
   // ---- cmd::ServerContext ----
   std::string Info(const std::vector<std::string>& sections) override;
@@ -81,7 +62,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   void UnpauseClients() override;
   void AddMonitor(cmd::ClientState& client) override;
   void RemoveMonitor(cmd::ClientState& client) override;
-  bool HasMonitors() const override { return !monitors_.empty(); }
+  bool HasMonitors() const override { return registry_->HasMonitors(); }
   void FeedMonitors(const cmd::ClientState& client, cmd::Args argv) override;
   Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) override;
   Status BackgroundRewriteAof() override;
@@ -98,6 +79,9 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
 
   // ---- cmd::MutationSink ----
   void Propagate(cmd::Args argv) override;
+  // Position of the last mutation handed to the AOF (0 without one). A client whose
+  // replies acknowledge writes up to N is flushed only once the AOF made N durable.
+  uint64_t offset() const override;
 
  private:
   Status Listen();
@@ -107,8 +91,6 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   void ApplySettings();
   void OnConfigChange(std::string_view name);
   void StopServing();
-  ClientSession* FindSession(uint64_t id) const;
-  bool FilterMatches(const ClientSession& s, const cmd::ClientFilter& f) const;
   std::string InfoSection(const std::string& name);
   void WritePortFile(int port);
   // ---- persistence ----
@@ -141,19 +123,11 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::unique_ptr<store::Keyspace> keyspace_;
   std::unique_ptr<cmd::Dispatcher> dispatcher_;
+  std::unique_ptr<cmd::RequestExecutor> executor_;
+  std::unique_ptr<ClientRegistry> registry_;
   resp::ParserLimits parser_limits_;
-  std::unordered_map<uint64_t, std::unique_ptr<ClientSession>> sessions_;
-  // Freed at the next iteration: they are released from inside their close callbacks.
-  std::vector<std::unique_ptr<ClientSession>> deferred_sessions_;
   std::vector<std::unique_ptr<Refused>> refused_;
   std::vector<std::unique_ptr<Refused>> deferred_free_;
-  std::vector<ClientSession*> pending_writes_;
-  // BeforeSleep swaps the two, so both keep their capacity: no allocation per iteration.
-  std::vector<ClientSession*> flushing_;
-  std::vector<ClientSession*> paused_;
-  std::unordered_set<ClientSession*> monitors_;
-  uint64_t next_client_id_ = 1;
-  int64_t pause_until_ms_ = 0;
   int64_t last_cron_ms_ = 0;
   size_t peak_memory_ = 0;
   uint64_t ops_per_sec_ = 0;

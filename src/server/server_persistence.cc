@@ -27,7 +27,7 @@ persistence::AofOptions Server::AofOptionsFromSettings() const {
   return o;
 }
 
-uint64_t Server::appended_seq() const {
+uint64_t Server::offset() const {
   return aof_ && aof_->writer_ready() ? aof_->writer().appended_seq() : 0;
 }
 
