@@ -219,7 +219,8 @@ ReplyParser::Step ReplyParser::ParseItem(ReplyValue* value) {
     scan_ = buf_.size();
     // Even if the next byte were the LF (after a CR), the line would be too long. The
     // same test runs once the LF is here, so the verdict does not depend on the splits.
-    if (buf_.size() - pos_ > limits_.max_line + 2) {
+    const size_t have = buf_.size() - pos_;
+    if (have > 2 && have - 2 > limits_.max_line) {
       Fail("Protocol error: too big line");
       return Step::kError;
     }

@@ -537,6 +537,11 @@ TEST_CASE("limits") {
   CHECK(ErrorOf("+abcde", Limits{.max_line = 3}) == "Protocol error: too big line");
   CHECK(ErrorOf("+abcde\n", Limits{.max_line = 3}) == "Protocol error: too big line");
   CHECK(ErrorOf("$1234\r\n", Limits{.max_line = 3}) == "Protocol error: too big line");
+  // No limit at all is not an overflow.
+  constexpr size_t kNoLimit = std::numeric_limits<size_t>::max();
+  CHECK(Replies("+abc\r\n$3\r\nabc\r\n*1\r\n:1\r\n",
+                Limits{.max_bulk = kNoLimit, .max_elements = kNoLimit, .max_line = kNoLimit}) ==
+        Dumps{"+abc", "$abc", "[:1]"});
   // Up to the limit plus a CR could still be a good line.
   Outcome o = Parse("+abc\r", Limits{.max_line = 3});
   CHECK(o.error == "");
