@@ -208,7 +208,10 @@
     }
     const meta = document.createElement('span');
     meta.className = 'entry-meta';
-    meta.textContent = `${formatMs(r.ms)} · ${new Date().toLocaleTimeString()}`;
+    const clock = document.createElement('span');
+    clock.className = 'entry-clock';
+    clock.textContent = ` · ${new Date().toLocaleTimeString()}`;
+    meta.append(formatMs(r.ms), clock);
     head.append(method, path, status, meta);
 
     const body = document.createElement('pre');
