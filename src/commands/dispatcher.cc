@@ -222,6 +222,7 @@ void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv,
     ++stats_.failed_calls;
   }
   if (!internal) {
+    stats_.latency.Record(static_cast<uint64_t>(duration_us));
     // Secrets a handler marked (AUTH's password, ...) never reach SLOWLOG or MONITOR.
     Args shown = argv;
     std::vector<std::string_view> redacted;

@@ -15,6 +15,7 @@
 #include "commands/client_state.h"
 #include "commands/command.h"
 #include "commands/latency.h"
+#include "commands/latency_histogram.h"
 #include "commands/mutation_sink.h"
 #include "commands/server_context.h"
 #include "commands/slowlog.h"
@@ -32,7 +33,8 @@ struct DispatcherStats {
   uint64_t dirty = 0;  // changes since start (or the last save)
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
-  resp::ErrorStats errors;  // INFO errorstats: every error reply, by code
+  resp::ErrorStats errors;   // INFO errorstats: every error reply, by code
+  LatencyHistogram latency;  // execution time of every command clients ran (/metrics)
 };
 
 class Dispatcher final : public store::KeyspaceListener {

@@ -36,6 +36,7 @@ class RequestExecutor {
   [[nodiscard]] Outcome ResumePostponed(ClientState& client, resp::ReplyWriter& writer);
 
   Dispatcher& dispatcher() { return *dispatcher_; }
+  const CommandClock* clock() const { return clock_; }
 
  private:
   Dispatcher* dispatcher_;

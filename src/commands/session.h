@@ -47,6 +47,9 @@ class Session {
   virtual ConnectionFigures Figures() const = 0;
   // Since when the output has been over the soft limit (0: it is not).
   virtual int64_t soft_limit_since_ms() const = 0;
+  // The cron's per-client check for what the transport times out on its own (an HTTP
+  // connection idle or stuck in a request).
+  virtual void Tick(int64_t /*now_ms*/) {}
 
   // Set while the session sits in the registry's list of sessions to flush.
   bool write_scheduled = false;

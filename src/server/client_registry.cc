@@ -83,6 +83,7 @@ void ClientRegistry::Cron(int64_t now_ms, int timeout_seconds) {
       continue;
     }
     if (s->soft_limit_since_ms() != 0) s->CheckOutputLimits(now_ms);
+    s->Tick(now_ms);
     // As Redis does, a client quiet for a couple of seconds gives its buffers back.
     if (now_ms - c.last_interaction_ms > kIdleBufferReleaseMs) s->ReleaseIdleBuffers();
   }

@@ -448,6 +448,10 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(Int("tcp-keepalive", &Settings::tcp_keepalive, 0, kIntMax, kMutable));
   t.push_back(Bool("protected-mode", &Settings::protected_mode, kMutable));
   t.push_back(String("requirepass", &Settings::requirepass, kMutable | kSensitive));
+  t.push_back(Int("http-port", &Settings::http_port, 0, 65535, kMutable));
+  t.push_back(String("http-bind", &Settings::http_bind, kMutable));
+  t.push_back(String("http-port-file", &Settings::http_port_file, kImmutable));
+  t.push_back(Int("http-timeout", &Settings::http_timeout, 0, kIntMax, kMutable));
   // General
   t.push_back(Daemonize());
   t.push_back(

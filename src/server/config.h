@@ -34,6 +34,11 @@ struct Settings {
   int tcp_keepalive = 300;
   bool protected_mode = true;
   std::string requirepass;
+  // HTTP listener (/kv API, GUI, health, metrics)
+  int http_port = 0;                    // 0 = no HTTP listener
+  std::string http_bind = "127.0.0.1";  // one address
+  std::string http_port_file;           // write the bound HTTP port here (tests)
+  int http_timeout = 60;                // seconds an HTTP connection may sit idle or mid-request
   // General
   std::string loglevel = "notice";
   std::string logfile;  // "" = stdout

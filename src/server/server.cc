@@ -54,6 +54,9 @@ Server::Server(Config config) : config_(std::move(config)) {
   dispatcher_ = std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, this, &command_clock_);
   executor_ = std::make_unique<cmd::RequestExecutor>(dispatcher_.get(), &command_clock_, this);
   registry_ = std::make_unique<ClientRegistry>(dispatcher_.get());
+  http_api_ = std::make_unique<http::KvApi>(http::ApiContext{&settings().requirepass,
+                                                             &settings().proto_max_bulk_len,
+                                                             &dispatcher_->stats(), &http_stats_});
   if (AllocatorHasStats()) {
     keyspace_->set_used_memory_fn([] { return AllocatedBytes(); });
   }
@@ -82,6 +85,7 @@ void Server::ApplySettings() {
   parser_limits_.max_query_buffer = s.client_query_buffer_limit;
   dispatcher_->slowlog().Configure(s.slowlog_log_slower_than, s.slowlog_max_len);
   dispatcher_->latency().set_threshold_ms(s.latency_monitor_threshold);
+  http_settings_.idle_timeout_seconds = s.http_timeout;
 }
 
 void Server::OnConfigChange(std::string_view name) {
@@ -123,26 +127,53 @@ Status Server::Listen() {
     listeners_.push_back(std::move(l));
   }
   bound_port_ = port;
-  WritePortFile(port);
+  WritePortFile(s.port_file, port);
+  if (!s.pidfile.empty()) {
+    std::ofstream f(s.pidfile, std::ios::trunc);
+    f << getpid() << "\n";
+  }
+  return ListenHttp(s.http_bind, s.http_port);
+}
+
+Status Server::ListenHttp(const std::string& host, int port) {
+  if (port == 0 && settings().http_port_file.empty()) {
+    if (http_listener_) {
+      http_listener_->Close();
+      closed_http_listeners_.push_back(std::move(http_listener_));
+      spdlog::info("HTTP listener closed");
+    }
+    return Status::Ok();
+  }
+  auto l = std::make_unique<net::Listener>(
+      &loop_, [this](std::unique_ptr<net::Connection> c) { OnHttpAccept(std::move(c)); });
+  Status st = l->Listen(host, port, settings().tcp_backlog);
+  if (!st.ok()) {
+    l->Close();
+    closed_http_listeners_.push_back(std::move(l));
+    return Status::IoError("Could not create HTTP listening socket " + host + ":" +
+                           std::to_string(port) + ": " + st.message());
+  }
+  if (http_listener_) {
+    http_listener_->Close();
+    closed_http_listeners_.push_back(std::move(http_listener_));
+  }
+  spdlog::info("HTTP listening on {}:{}", host, l->port());
+  WritePortFile(settings().http_port_file, l->port());
+  http_listener_ = std::move(l);
   return Status::Ok();
 }
 
-void Server::WritePortFile(int port) {
-  const Settings& s = settings();
-  if (!s.port_file.empty()) {
+void Server::WritePortFile(const std::string& path, int port) {
+  if (!path.empty()) {
     // Written to a temp file and renamed so a reader never sees a partial number.
-    std::string tmp = s.port_file + ".tmp";
+    std::string tmp = path + ".tmp";
     {
       std::ofstream f(tmp, std::ios::trunc);
       f << port << "\n";
     }
-    if (std::rename(tmp.c_str(), s.port_file.c_str()) != 0) {
-      spdlog::warn("Could not write port file {}", s.port_file);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      spdlog::warn("Could not write port file {}", path);
     }
-  }
-  if (!s.pidfile.empty()) {
-    std::ofstream f(s.pidfile, std::ios::trunc);
-    f << getpid() << "\n";
   }
 }
 
@@ -191,6 +222,7 @@ void Server::StopServing() {
   if (shutting_down_) return;
   shutting_down_ = true;
   for (auto& l : listeners_) l->Close();
+  if (http_listener_) http_listener_->Close();
   uint64_t durable = UINT64_MAX;
   if (aof_) {
     if (aof_->initial_rewrite_pending()) {
@@ -209,18 +241,25 @@ void Server::StopServing() {
   loop_.Stop();
 }
 
+std::string Server::Admission(const net::Connection& conn) {
+  ++stats_.total_connections_received;
+  std::string refusal = AdmissionRefusal(settings(), registry_->size(), conn.peer_is_loopback());
+  if (!refusal.empty()) {
+    ++stats_.rejected_connections;
+    spdlog::info("Refused connection from {}: {}", conn.peer_address(),
+                 refusal.substr(1, refusal.find(' ') - 1));
+  }
+  return refusal;
+}
+
 void Server::OnAccept(std::unique_ptr<net::Connection> conn) {
   const Settings& s = settings();
-  ++stats_.total_connections_received;
   if (shutting_down_) {
     RefuseConnection(std::move(conn));
     return;
   }
-  std::string refusal = AdmissionRefusal(s, registry_->size(), conn->peer_is_loopback());
+  std::string refusal = Admission(*conn);
   if (!refusal.empty()) {
-    ++stats_.rejected_connections;
-    spdlog::info("Refused connection from {}: {}", conn->peer_address(),
-                 refusal.substr(1, refusal.find(' ') - 1));
     // The connection keeps itself alive until its close callback; the server owns it.
     conn->output().Append(refusal);
     RefuseConnection(std::move(conn));
@@ -233,6 +272,30 @@ void Server::OnAccept(std::unique_ptr<net::Connection> conn) {
   auto session =
       std::make_unique<ClientSession>(ctx, std::move(conn), registry_->NextId(), clock_->NowMs());
   ClientSession* raw = session.get();
+  registry_->Add(std::move(session));
+  c->Start(raw);
+}
+
+void Server::OnHttpAccept(std::unique_ptr<net::Connection> conn) {
+  if (shutting_down_) {
+    RefuseConnection(std::move(conn));
+    return;
+  }
+  std::string refusal = Admission(*conn);
+  if (!refusal.empty()) {
+    // "-ERR max number of clients reached\r\n" becomes a 503 with the same words.
+    std::string detail = refusal.substr(1);
+    while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
+    http::EncodeResponse(http::HttpResponse::Detail(503, detail), false, false, &conn->output());
+    RefuseConnection(std::move(conn));
+    return;
+  }
+  net::Connection* c = conn.get();
+  const http::HttpSessionContext ctx{registry_.get(), executor_.get(), http_api_.get(),
+                                     &http_stats_, &http_settings_};
+  auto session = std::make_unique<http::HttpSession>(ctx, std::move(conn), registry_->NextId(),
+                                                     clock_->NowMs());
+  http::HttpSession* raw = session.get();
   registry_->Add(std::move(session));
   c->Start(raw);
 }
@@ -258,6 +321,7 @@ void Server::ForgetRefused(Refused* r) {
 
 void Server::BeforeSleep() {
   registry_->FreeClosed();
+  closed_http_listeners_.clear();
   deferred_free_.clear();
   // The AOF is written (and under appendfsync always, fsynced) before any reply goes out.
   FlushAof();
@@ -373,6 +437,30 @@ std::vector<std::pair<std::string, std::string>> Server::ConfigGet(std::string_v
 }
 
 Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  // The HTTP listener moves before the options change, so a port that cannot be bound
+  // leaves both the listener and the options as they were.
+  std::string http_bind = settings().http_bind;
+  int http_port = settings().http_port;
+  bool http_changed = false;
+  for (const auto& [name, value] : pairs) {
+    if (EqualsIgnoreCase(name, "http-bind")) {
+      http_bind = value;
+      http_changed = true;
+    } else if (EqualsIgnoreCase(name, "http-port")) {
+      int64_t v = 0;
+      if (ParseInt64(value, &v) && v >= 0 && v <= 65535) {
+        http_port = static_cast<int>(v);
+        http_changed = true;
+      }
+    }
+  }
+  if (http_changed && (http_bind != settings().http_bind || http_port != settings().http_port)) {
+    Status st = ListenHttp(http_bind, http_port);
+    if (!st.ok()) {
+      return Status::IoError("ERR CONFIG SET failed (possibly related to argument 'http-port') - " +
+                             st.message());
+    }
+  }
   for (const auto& [name, value] : pairs) {
     // Turning the AOF on writes the whole data set first; only then does the option
     // change, so a failure leaves both as they were.
@@ -397,6 +485,7 @@ void Server::ResetStats() {
   dispatcher_->ResetStats();
   keyspace_->ResetStats();
   registry_->ResetStats();
+  http_stats_.Reset();
   ServerStats fresh;
   fresh.start_time_ms = stats_.start_time_ms;
   stats_ = fresh;

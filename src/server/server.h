@@ -18,6 +18,8 @@
 #include "commands/request_executor.h"
 #include "commands/server_context.h"
 #include "common/clock.h"
+#include "http/http_session.h"
+#include "http/kv_api.h"
 #include "net/listener.h"
 #include "net/loop.h"
 #include "persistence/aof.h"
@@ -86,13 +88,19 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
  private:
   Status Listen();
   void OnAccept(std::unique_ptr<net::Connection> conn);
+  // (Re)starts the HTTP listener on host:port (port 0: off, unless http-port-file asks for
+  // any free port). On failure the previous listener keeps serving.
+  Status ListenHttp(const std::string& host, int port);
+  void OnHttpAccept(std::unique_ptr<net::Connection> conn);
+  // The refusal (maxclients, protected mode) for a new connection, or "" to admit it.
+  std::string Admission(const net::Connection& conn);
   void BeforeSleep();
   void Cron();
   void ApplySettings();
   void OnConfigChange(std::string_view name);
   void StopServing();
   std::string InfoSection(const std::string& name);
-  void WritePortFile(int port);
+  void WritePortFile(const std::string& path, int port);
   // ---- persistence ----
   persistence::AofOptions AofOptionsFromSettings() const;
   // Start-up: reads the manifest and starts loading (LOADING until done).
@@ -126,6 +134,11 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   std::unique_ptr<cmd::RequestExecutor> executor_;
   std::unique_ptr<ClientRegistry> registry_;
   resp::ParserLimits parser_limits_;
+  http::HttpStats http_stats_;
+  http::HttpSettings http_settings_;
+  std::unique_ptr<http::KvApi> http_api_;
+  std::unique_ptr<net::Listener> http_listener_;
+  std::vector<std::unique_ptr<net::Listener>> closed_http_listeners_;
   std::vector<std::unique_ptr<Refused>> refused_;
   std::vector<std::unique_ptr<Refused>> deferred_free_;
   int64_t last_cron_ms_ = 0;
