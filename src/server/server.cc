@@ -49,8 +49,7 @@ class Server::Refused final : public net::ConnectionHandler {
 Server::Server(Config config) : config_(std::move(config)) {
   stats_.start_time_ms = clock_->NowMs();
   last_save_unix_ = stats_.start_time_ms / 1000;
-  keyspace_ = std::make_unique<store::Keyspace>(
-      clock_, static_cast<uint64_t>(clock_->NowUs()) ^ static_cast<uint64_t>(getpid()));
+  keyspace_ = std::make_unique<store::Keyspace>(clock_, RandomSipHashKey());
   dispatcher_ = std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, this, &command_clock_);
   executor_ = std::make_unique<cmd::RequestExecutor>(dispatcher_.get(), &command_clock_, this);
   registry_ = std::make_unique<ClientRegistry>(dispatcher_.get());

@@ -232,67 +232,6 @@ bool KeyEquals(const Entry* e, std::string_view key) {
   return klen == 0 || std::memcmp(p, key.data(), klen) == 0;
 }
 
-// ---- Hashing ----
-//
-// Seeded so that bucket placement cannot be predicted from outside: a client that could
-// compute hashes could send keys that all land in one chain and turn every lookup into a
-// linear scan (hash flooding). The secrets are derived from the per-process seed and are
-// mixed into every multiplication, so the multiply-fold cannot be steered to zero by
-// known inputs (the weakness of fixed-secret multiply hashes). Not cryptographic like
-// Redis's SipHash, but several times faster on short keys, which is the common case.
-
-uint64_t SplitMix64(uint64_t* state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// 64x64->128 multiply, folded: every input bit reaches the middle of the output.
-uint64_t MulFold(uint64_t a, uint64_t b) {
-  unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
-uint64_t Load64(const uint8_t* p) {
-  return LoadAt<uint64_t>(reinterpret_cast<const char*>(p));
-}
-uint64_t Load32(const uint8_t* p) {
-  return LoadAt<uint32_t>(reinterpret_cast<const char*>(p));
-}
-
-uint64_t HashBytes(const void* data, size_t n, uint64_t k0, uint64_t k1) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  uint64_t s = k0;
-  uint64_t a;
-  uint64_t b;
-  if (n <= 16) {
-    if (n >= 4) {
-      // Two overlapping pairs of 32-bit reads cover every byte of 4..16-byte keys.
-      size_t d = (n >> 3) << 2;
-      a = (Load32(p) << 32) | Load32(p + d);
-      b = (Load32(p + n - 4) << 32) | Load32(p + n - 4 - d);
-    } else if (n > 0) {
-      a = (static_cast<uint64_t>(p[0]) << 16) | (static_cast<uint64_t>(p[n >> 1]) << 8) | p[n - 1];
-      b = 0;
-    } else {
-      a = 0;
-      b = 0;
-    }
-  } else {
-    size_t i = n;
-    while (i > 16) {
-      s = MulFold(Load64(p) ^ k1, Load64(p + 8) ^ s);
-      p += 16;
-      i -= 16;
-    }
-    // The last 16 bytes, overlapping already-mixed ones when n is not a multiple of 16.
-    a = Load64(p + i - 16);
-    b = Load64(p + i - 8);
-  }
-  return MulFold(k1 ^ n, MulFold(a ^ k1, b ^ s));
-}
-
 uint64_t NextPow2(uint64_t v) {
   uint64_t n = kInitialBuckets;
   while (n < v) n <<= 1;
@@ -381,14 +320,14 @@ struct Keyspace::Table {
   Entry** bucket(uint64_t h) const { return &buckets[h & mask]; }
 };
 
-Keyspace::Keyspace(const Clock* clock, uint64_t hash_seed)
-    : clock_(clock), rng_(hash_seed ^ 0x5851f42d4c957f2dULL) {
+Keyspace::Keyspace(const Clock* clock, const SipHashKey& hash_key)
+    : clock_(clock), hash_key_(SipHashKeyToWords(hash_key)) {
   static_assert(offsetof(Entry, type_) + 1 == kHeaderBytes, "entry header layout changed");
   static_assert(sizeof(Entry) <= kHeaderBytes + 2, "varints must start inside the header");
-  uint64_t state = hash_seed;
-  // Odd secrets with well-spread bits keep the multiplications full-rank.
-  hash_key_[0] = SplitMix64(&state) | 1;
-  hash_key_[1] = SplitMix64(&state) | 1;
+  // The sampling generator's output shows through RANDOMKEY and eviction, and its state
+  // can be recovered from enough output, so it is seeded with a value derived from the
+  // hash key that reveals nothing about the key (SipHash is a PRF).
+  rng_.seed(SipHash13(hash_key_, "keyspace sampling"));
   tables_[0] = std::make_unique<Table>();
   tables_[1] = std::make_unique<Table>();
   lru_head_.hash_next_ = nullptr;
@@ -403,8 +342,16 @@ Keyspace::~Keyspace() {
   FreeAll();
 }
 
+// Keyed so that bucket placement cannot be predicted from outside: a client that could
+// compute hashes could send keys that all land in one chain and turn every lookup into a
+// linear scan (hash flooding). SipHash-1-3 is Redis's choice: a PRF with a public
+// analysis, and fast enough on the 8-40 byte keys that are the common case.
 uint64_t Keyspace::Hash(std::string_view key) const {
-  return HashBytes(key.data(), key.size(), hash_key_[0], hash_key_[1]);
+  return SipHash13(hash_key_, key);
+}
+
+size_t Keyspace::BucketOf(std::string_view key, size_t buckets) const {
+  return Hash(key) & (buckets - 1);
 }
 
 Entry** Keyspace::FindSlot(std::string_view key, uint64_t h, int* table) const {
@@ -1224,6 +1171,10 @@ void Keyspace::RehashStep(int64_t budget_us) {
   int64_t start = clock_->MonotonicUs();
   while (rehash_index_ >= 0) {
     RehashBuckets(100);
+    // Keys deleted while a shrink ran can leave the finished table too big for what is
+    // left: check again at once rather than one cron tick later. Each shrink at least
+    // halves the table, so this ends.
+    if (rehash_index_ < 0) ShrinkIfNeeded();
     if (clock_->MonotonicUs() - start >= budget_us) break;
   }
 }

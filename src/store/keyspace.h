@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/siphash.h"
 #include "common/status.h"
 
 namespace pykv::store {
@@ -114,9 +115,10 @@ struct KeyspaceStats {
 
 class Keyspace {
  public:
-  // used_memory reports the process's used memory for maxmemory; when null the keyspace's
-  // own byte count is used.
-  Keyspace(const Clock* clock, uint64_t hash_seed);
+  // Keys are placed by SipHash-1-3 under hash_key, which must be secret and random per
+  // process (RandomSipHashKey) so that clients cannot aim keys at one bucket. Tests pass
+  // fixed keys for reproducible runs.
+  Keyspace(const Clock* clock, const SipHashKey& hash_key);
   ~Keyspace();
   Keyspace(const Keyspace&) = delete;
   Keyspace& operator=(const Keyspace&) = delete;
@@ -124,6 +126,8 @@ class Keyspace {
   void set_listener(KeyspaceListener* l) { listener_ = l; }
   void set_limits(const KeyspaceLimits& limits) { limits_ = limits; }
   const KeyspaceLimits& limits() const { return limits_; }
+  // fn reports the process's used memory for maxmemory; when unset the keyspace's own
+  // byte count is used.
   void set_used_memory_fn(std::function<size_t()> fn) { used_memory_fn_ = std::move(fn); }
   void set_track_modifications(bool on) { track_modifications_ = on; }
   // Replicas report expired keys as missing but leave the deletion to their primary;
@@ -217,6 +221,9 @@ class Keyspace {
   // Reads the (prefetched) bucket and prefetches the first entry of its chain.
   void PrefetchEntry(uint64_t h) const;
 
+  // Test hook: the bucket key falls in within a table of `buckets` (a power of two) slots.
+  size_t BucketOf(std::string_view key, size_t buckets) const;
+
   // Test hook (debug aid): walks every table, list and index and checks that they agree
   // with each other and with count_ and bytes_. O(n); true when consistent.
   bool CheckInvariants() const;
@@ -273,7 +280,7 @@ class Keyspace {
   std::function<size_t()> used_memory_fn_;
   bool track_modifications_ = false;
   bool expire_enabled_ = true;
-  uint64_t hash_key_[2];  // per-instance secrets derived from the hash seed (see Hash)
+  SipHashKeyWords hash_key_;
   std::unique_ptr<Table> tables_[2];
   int64_t rehash_index_ = -1;
   Entry lru_head_;                // sentinel: lru_next_ is the least recent, lru_prev_ the most

@@ -86,7 +86,7 @@ class CommandTest {
  public:
   // The keyspace is built before (and so outlives) the dispatcher, its listener.
   CommandTest()
-      : keyspace(&command_clock, /*hash_seed=*/42),
+      : keyspace(&command_clock, /*hash_key=*/{42}),
         dispatcher(&keyspace, &server, &sink, &command_clock) {}
 
   // Runs argv as the default client; returns the reply bytes and clears its buffer.

@@ -273,7 +273,7 @@ TEST_CASE_FIXTURE(CommandTest, "replaying the propagated stream rebuilds the sam
 
   FakeClock later(clock.NowMs() + 3'000);
   CommandClock later_command_clock(&later);
-  store::Keyspace replay_ks(&later_command_clock, 7);
+  store::Keyspace replay_ks(&later_command_clock, {7});
   NullSink null_sink;
   FakeServerContext replay_server;
   Dispatcher replay(&replay_ks, &replay_server, &null_sink, &later_command_clock);

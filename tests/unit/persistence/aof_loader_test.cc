@@ -112,7 +112,7 @@ std::string Snapshot(const std::vector<std::tuple<std::string, std::string, int6
 struct Fixture {
   ScopedTempDir dir;
   FakeClock clock{kNow};
-  store::Keyspace ks{&clock, 7};
+  store::Keyspace ks{&clock, {7}};
   FakeDispatcher disp{&ks};
   AofLoaderOptions opts;
 

@@ -45,7 +45,7 @@ class TickingClock final : public Clock {
 
 struct Fixture {
   FakeClock clock;
-  Keyspace ks{&clock, 0x1234};
+  Keyspace ks{&clock, {0x12, 0x34}};
   Recorder rec;
   Fixture() { ks.set_listener(&rec); }
   int64_t now() const { return clock.NowMs(); }
@@ -406,7 +406,7 @@ TEST_CASE_FIXTURE(Fixture, "active expiry removes untouched keys") {
 
 TEST_CASE("active expiry respects its time budget") {
   TickingClock clock;
-  Keyspace ks(&clock, 7);
+  Keyspace ks(&clock, {7});
   for (int i = 0; i < 10000; ++i) ks.Set(Key(i), "v", clock.NowMs() + 10);
   clock.AdvanceMs(100);
   clock.set_tick_us(10);
@@ -829,10 +829,10 @@ TEST_CASE("eviction policy names") {
   CHECK_FALSE(ParseEvictionPolicy("").ok());
 }
 
-TEST_CASE("different seeds place keys differently") {
+TEST_CASE("different hash keys place keys differently") {
   FakeClock clock;
-  Keyspace a(&clock, 1);
-  Keyspace b(&clock, 2);
+  Keyspace a(&clock, {1});
+  Keyspace b(&clock, {2});
   for (int i = 0; i < 64; ++i) {
     a.Set(Key(i), "v");
     b.Set(Key(i), "v");
@@ -844,9 +844,52 @@ TEST_CASE("different seeds place keys differently") {
   CHECK(order_a != order_b);
 }
 
+TEST_CASE("the bucket is SipHash-1-3 of the key under the keyspace's hash key") {
+  FakeClock clock;
+  const SipHashKey key = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  Keyspace ks(&clock, key);
+  const SipHashKeyWords words = SipHashKeyToWords(key);
+  for (int i = 0; i < 100; ++i) {
+    std::string k = Key(i);
+    CHECK(ks.HashForPrefetch(k) == SipHash13(words, k));
+    CHECK(ks.BucketOf(k, 1024) == (SipHash13(words, k) & 1023));
+  }
+}
+
+TEST_CASE("keys that collide under one hash key spread out under another") {
+  // What a flooding client would do if it knew the hash key: keep the keys that share a
+  // bucket. Under an unknown key the same keys land in buckets like any others.
+  FakeClock clock;
+  constexpr size_t kBuckets = 64;
+  constexpr size_t kWanted = 48;
+  Keyspace k1(&clock, {0x4b, 0x31});
+  Keyspace k2(&clock, {0x4b, 0x32});
+  std::vector<std::string> colliding;
+  for (int i = 0; colliding.size() < kWanted; ++i) {
+    REQUIRE(i < 100'000);
+    std::string k = Name("flood:", i);
+    if (k1.BucketOf(k, kBuckets) == 0) colliding.push_back(k);
+  }
+  std::set<size_t> buckets_k2;
+  size_t still_colliding = 0;
+  for (const std::string& k : colliding) {
+    size_t b = k2.BucketOf(k, kBuckets);
+    buckets_k2.insert(b);
+    if (b == 0) ++still_colliding;
+  }
+  // 48 random keys over 64 buckets fill about 34 of them; one bucket gets about 0.75.
+  CHECK(buckets_k2.size() >= 24);
+  CHECK(still_colliding <= 6);
+
+  // In a real table: all in one chain under k1, yet every lookup still works.
+  for (const std::string& k : colliding) k1.Set(k, "v");
+  for (const std::string& k : colliding) CHECK(k1.Peek(k) != nullptr);
+  CHECK(k1.CheckInvariants());
+}
+
 TEST_CASE("one million keys: bytes per key") {
   FakeClock clock;
-  Keyspace ks(&clock, 0xfeed);
+  Keyspace ks(&clock, {0xfe, 0xed});
   constexpr int kKeys = 1'000'000;
   std::string value(32, 'v');
   for (int i = 0; i < kKeys; ++i) ks.Set(Key(i), value);
@@ -867,7 +910,7 @@ TEST_CASE("one million keys: bytes per key") {
 
 TEST_CASE("prefetch window: hints never change the keyspace or the LRU order") {
   FakeClock clock;
-  Keyspace ks(&clock, 11);
+  Keyspace ks(&clock, {11});
   for (int i = 0; i < 1000; ++i) ks.Set("key:" + std::to_string(i), "v");
   std::vector<std::string> before;
   ks.ForEach([&](const Entry* e) { before.emplace_back(e->key()); });
@@ -927,7 +970,7 @@ TEST_CASE("command clock: one instant per command, nested commands share it") {
 TEST_CASE("a key cannot expire halfway through a command") {
   FakeClock base;
   CommandClock clock(&base);
-  Keyspace ks(&clock, 3);
+  Keyspace ks(&clock, {3});
   ks.Set("k", "v", base.NowMs() + 10);
   CommandClock::Scope scope(&clock);
   base.AdvanceMs(50);
@@ -936,7 +979,7 @@ TEST_CASE("a key cannot expire halfway through a command") {
 
 TEST_CASE("Reserve holds the table size until EndReserve, whatever the shrink check says") {
   FakeClock clock;
-  Keyspace ks(&clock, 5);
+  Keyspace ks(&clock, {5});
   ks.Reserve(100'000);
   for (int i = 0; i < 10; ++i) ks.Set("k" + std::to_string(i), "v");
   const size_t reserved_bytes = ks.bytes();

@@ -167,7 +167,7 @@ TEST_CASE("Snapshot: a record bigger than a block goes out whole and unsplit") {
 
 TEST_CASE("Snapshot: 100k keys through EncodeKeyspace, with TTLs; expired keys left out") {
   FakeClock clock(1'700'000'000'000);
-  Keyspace ks(&clock, 42);
+  Keyspace ks(&clock, {42});
   std::map<std::string, std::pair<std::string, int64_t>> want;
   for (int i = 0; i < 100'000; ++i) {
     std::string k = "key:" + std::to_string(i);
