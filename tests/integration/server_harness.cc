@@ -638,6 +638,7 @@ void TestServer::Start(ServerOptions opts) {
   }
   argv.insert(argv.end(),
               {"--dir", dir_, "--logfile", log_path(), "--enable-debug-command", "yes"});
+  if (opts.http) argv.insert(argv.end(), {"--http-port", "0", "--http-port-file", HttpPortFile()});
   argv.insert(argv.end(), opts.args.begin(), opts.args.end());
 
   std::vector<char*> cargv;
@@ -696,6 +697,22 @@ void TestServer::Start(ServerOptions opts) {
       },
       milliseconds(10000), milliseconds(20));
   if (!ponged || !Running()) fail(Running() ? "no PONG within 10 s" : "process exited");
+  // 3. The HTTP port file, written right after the RESP one.
+  if (opts.http) {
+    WaitFor([&] { return ReadHttpPortFile() > 0 || !Running(); }, milliseconds(10000));
+    if (http_port_ <= 0) fail("no HTTP port file within 10 s");
+  }
+}
+
+std::string TestServer::HttpPortFile() const {
+  return dir_ + "/http-port";
+}
+
+int TestServer::ReadHttpPortFile() {
+  // The server writes a temp file and renames it: a complete file ends with a newline.
+  std::string text = ReadFile(HttpPortFile());
+  if (!text.empty() && text.back() == '\n') http_port_ = std::atoi(text.c_str());
+  return http_port_;
 }
 
 Conn TestServer::TryConnect(double timeout_s) const {

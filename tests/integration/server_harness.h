@@ -163,6 +163,9 @@ ToolResult RunTool(const std::vector<std::string>& argv, const std::string& stdi
 struct ServerOptions {
   std::vector<std::string> args;  // extra command-line args, e.g. {"--maxkeys", "100"}
   std::string config_text;        // if non-empty: written to <dir>/pykv.conf, passed first
+  // Also serve HTTP on a free port (`--http-port 0 --http-port-file <dir>/http-port`, before
+  // `args`, which may override them); http_port() tells which.
+  bool http = false;
 };
 
 class TestServer {
@@ -174,6 +177,10 @@ class TestServer {
   TestServer& operator=(const TestServer&) = delete;
 
   int port() const { return port_; }
+  // The HTTP port (ServerOptions::http); 0 when the server does not serve HTTP.
+  int http_port() const { return http_port_; }
+  // Reads <dir>/http-port again (after CONFIG SET http-port moved the listener).
+  int ReadHttpPortFile();
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string config_path() const { return dir_ + "/pykv.conf"; }
@@ -203,10 +210,12 @@ class TestServer {
  private:
   void Start(ServerOptions opts);
   void Cleanup();
+  std::string HttpPortFile() const;
 
   std::string dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int http_port_ = 0;
   bool stopped_ = false;
   int exit_status_ = 0;
   bool expect_unclean_ = false;
