@@ -77,12 +77,15 @@ std::string ValidationBody(const std::vector<ValidationError>& errors) {
     w.EndArray();
     w.Key("msg");
     WriteString(w, e.msg);
-    if (e.ctx_gt || e.ctx_len) {
+    if (e.ctx_gt || e.ctx_le || e.ctx_len) {
       w.Key("ctx");
       w.StartObject();
       if (e.ctx_gt) {
         w.Key("gt");
         w.Int64(*e.ctx_gt);
+      } else if (e.ctx_le) {
+        w.Key("le");
+        w.Int64(*e.ctx_le);
       } else {
         WriteString(w, e.ctx_len_name);
         w.Int64(*e.ctx_len);
@@ -104,7 +107,7 @@ std::optional<KvBody> ParseKvBody(std::string_view body, const BodyRules& rules,
     const bool encoding = doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding;
     ValidationError e;
     e.loc = {"body", std::to_string(doc.GetErrorOffset())};
-    e.type = encoding ? "string_unicode" : "json_invalid";
+    e.type = encoding ? "utf8_invalid" : "json_invalid";
     e.msg =
         encoding
             ? "Input should be a valid string, unable to parse raw data as a unicode string"
@@ -154,24 +157,25 @@ std::optional<KvBody> ParseKvBody(std::string_view body, const BodyRules& rules,
       out.value = take_string(v, "value", 0, rules.max_value_bytes);
     } else if (name == "ttl_ms") {
       if (v.IsNull()) continue;
-      int64_t ttl = 0;
-      bool is_int = false;
-      if (v.IsInt64()) {
-        ttl = v.GetInt64();
-        is_int = true;
-      } else if (v.IsDouble() && std::isfinite(v.GetDouble()) &&
-                 std::trunc(v.GetDouble()) == v.GetDouble() && std::fabs(v.GetDouble()) < 9e18) {
-        ttl = static_cast<int64_t>(v.GetDouble());
-        is_int = true;
-      }
-      if (!is_int) {
+      // Integers, and numbers with no fraction (pydantic's lax mode takes 5.0 as 5).
+      const bool is_double = v.IsDouble();
+      const double d = is_double ? v.GetDouble() : 0;
+      if (!v.IsInt64() && !v.IsUint64() && !(is_double && std::isfinite(d) && std::trunc(d) == d)) {
         errors->push_back({{"body", "ttl_ms"}, "Input should be a valid integer", "int_type"});
-      } else if (ttl <= 0) {
+      } else if (v.IsInt64() ? v.GetInt64() <= 0 : is_double && d <= 0) {
         ValidationError e{{"body", "ttl_ms"}, "Input should be greater than 0", "greater_than"};
         e.ctx_gt = 0;
         errors->push_back(std::move(e));
+      } else if (v.IsInt64() ? v.GetInt64() > kMaxTtlMs
+                             : !is_double || d > static_cast<double>(kMaxTtlMs)) {
+        // Beyond this the expiry time would overflow the clock and SET would refuse it.
+        ValidationError e{{"body", "ttl_ms"},
+                          "Input should be less than or equal to " + std::to_string(kMaxTtlMs),
+                          "less_than_equal"};
+        e.ctx_le = kMaxTtlMs;
+        errors->push_back(std::move(e));
       } else {
-        out.ttl_ms = ttl;
+        out.ttl_ms = v.IsInt64() ? v.GetInt64() : static_cast<int64_t>(d);
       }
     } else {
       errors->push_back({{"body", name}, "Extra inputs are not permitted", "extra_forbidden"});

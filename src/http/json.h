@@ -29,11 +29,16 @@ struct ValidationError {
   std::string msg;
   std::string type;
   std::optional<int64_t> ctx_gt;   // ctx.gt for greater_than
+  std::optional<int64_t> ctx_le;   // ctx.le for less_than_equal
   std::optional<int64_t> ctx_len;  // ctx.min_length / ctx.max_length
   std::string ctx_len_name;
 };
 // {"detail": [...]} text.
 std::string ValidationBody(const std::vector<ValidationError>& errors);
+
+// The largest ttl_ms a body may give (2^62 ms): any larger and now + ttl could overflow the
+// expiry clock, which SET refuses.
+inline constexpr int64_t kMaxTtlMs = int64_t{1} << 62;
 
 // The fields of a /kv body. Which are allowed and required depends on the route.
 struct KvBody {
