@@ -39,6 +39,10 @@ void HttpSession::OnRead(size_t n) {
   ctx_.host->net_stats().total_net_input_bytes += n;
   last_activity_ms_ = state_.last_interaction_ms = ctx_.executor->clock()->NowMs();
   reader_.Feed(std::string_view(read_buf_.data(), n));
+  if (reader_.requests_begun() != requests_seen_) {
+    requests_seen_ = reader_.requests_begun();
+    request_started_ms_ = last_activity_ms_;
+  }
   ProcessRequests();
 }
 
@@ -140,9 +144,11 @@ void HttpSession::Kill() {
 void HttpSession::Tick(int64_t now_ms) {
   const int timeout = ctx_.settings->idle_timeout_seconds;
   if (timeout <= 0 || conn_->closing() || paused_) return;
-  if (now_ms - last_activity_ms_ < timeout * 1000LL) return;
   if (reader_.in_request()) {
-    // A request that never finished (slowloris): say so, then close.
+    // A request gets the timeout from its first byte, however the rest trickles in: a
+    // client sending a header line now and then (slowloris) or a byte of body at a time
+    // must not hold the connection forever.
+    if (now_ms - request_started_ms_ < timeout * 1000LL) return;
     HttpResponse r = HttpResponse::Detail(408, "Request Timeout");
     ctx_.stats->Count("invalid", r.status);
     Respond(r, false, false);
@@ -150,6 +156,7 @@ void HttpSession::Tick(int64_t now_ms) {
     ctx_.host->MarkPendingWrite(this);
     return;
   }
+  if (now_ms - last_activity_ms_ < timeout * 1000LL) return;
   if (conn_->pending_output() == 0) conn_->Close();
 }
 

@@ -87,6 +87,8 @@ class HttpSession final : public cmd::Session,
   bool paused_ = false;
   bool reading_paused_for_output_ = false;
   int64_t last_activity_ms_ = 0;
+  int64_t request_started_ms_ = 0;  // when the request being read began
+  uint64_t requests_seen_ = 0;      // reader_.requests_begun() at the last read
 };
 
 }  // namespace pykv::http

@@ -44,6 +44,8 @@ class RequestReader {
   const std::string& error() const { return error_; }
   // A request has started and is not complete yet (the idle timeout then ends it).
   bool in_request() const { return in_message_; }
+  // Requests started so far: a change tells the caller a new one began.
+  uint64_t requests_begun() const { return requests_begun_; }
   // Bytes of the request being read (headers and body so far).
   size_t partial_bytes() const { return header_bytes_ + current_.body.size(); }
 
@@ -69,6 +71,7 @@ class RequestReader {
   bool in_value_ = false;
   bool in_message_ = false;
   size_t header_bytes_ = 0;
+  uint64_t requests_begun_ = 0;
   std::deque<HttpRequest> done_;
   int error_status_ = 0;
   std::string error_;
