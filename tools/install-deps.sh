@@ -10,6 +10,7 @@ packages=(
   redis-server redis-tools redis-sentinel
   clang libclang-rt-14-dev
   procps strace util-linux
+  wrk nginx curl python3-fastapi python3-uvicorn
 )
 
 missing=()
