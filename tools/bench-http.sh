@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-http.sh: benchmarks the HTTP API of pykv-server against two references, side by
-# side in one run, and prints one markdown table:
+# side in one run, and prints the results as markdown tables:
 #   nginx    one worker answering every path with a fixed item (return 200 '...'): the
 #            ceiling one core reaches for a small keep-alive HTTP/1.1 exchange
 #   fastapi  FastAPI + uvicorn, one worker, a dict-backed app (tools/bench/fastapi_kv.py)
