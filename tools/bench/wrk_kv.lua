@@ -7,9 +7,12 @@
 -- request is built once per thread in init (no `request` hook), so wrk sends a
 -- pre-formatted buffer and the script adds no per-request work on the sending side.
 --
--- Every response's status is checked in the `response` hook: a server answering 404 or
--- 500 fast must not produce a fast-looking figure. wrk's own counter only covers status
--- >= 400, this one counts everything outside 200..299.
+-- Status check: wrk itself counts the answers with status >= 400 (errors.status in the
+-- summary), at no cost. With BENCH_STRICT_STATUS=1 in the environment the `response` hook
+-- below also counts every status outside 200..299 and keeps the first one; it is off by
+-- default because wrk then hands each response's headers and body to Lua, which costs
+-- the single load-generator thread about a tenth more CPU per request and can lower the
+-- nginx ceiling the others are compared with.
 
 local threads = {}
 
@@ -28,12 +31,14 @@ function init(args)
   first_bad = ""
 end
 
-function response(status, headers, body)
-  if status < 200 or status > 299 then
-    if non2xx == 0 then
-      first_bad = tostring(status) .. " " .. string.sub(body or "", 1, 120)
+if os.getenv("BENCH_STRICT_STATUS") == "1" then
+  function response(status, headers, body)
+    if status < 200 or status > 299 then
+      if non2xx == 0 then
+        first_bad = tostring(status) .. " " .. string.sub(body or "", 1, 120)
+      end
+      non2xx = non2xx + 1
     end
-    non2xx = non2xx + 1
   end
 end
 
