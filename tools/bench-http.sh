@@ -450,10 +450,10 @@ med() {  # med ROW SERVER METRIC DECIMALS: median over the rounds, or ERR
   if [[ -n $r ]]; then printf '%.*f' "$4" "$r"; else echo ERR; fi
 }
 
-ratio() {  # ratio ROW A B: median over the rounds of rps(A)/rps(B), or -
-  local r p q v=()
+ratio() {  # ratio ROW A B [METRIC]: median over the rounds of METRIC(A)/METRIC(B), or -
+  local r p q v=() m=${4:-rps}
   for ((r = 1; r <= ROUNDS; r++)); do
-    p=${RES[$1:$2:$r:rps]:-} q=${RES[$1:$3:$r:rps]:-}
+    p=${RES[$1:$2:$r:$m]:-} q=${RES[$1:$3:$r:$m]:-}
     if [[ -n $p && -n $q ]] && awk -v q="$q" 'BEGIN { exit !(q > 0) }'; then
       v+=("$(awk -v p="$p" -v q="$q" 'BEGIN { printf "%.6f", p / q }')")
     fi
@@ -538,6 +538,14 @@ report() {
       printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$row" "$s" "$(med "$row" "$s" cpu 2)" \
         "$(med "$row" "$s" busy 0)" "$(med "$row" "$s" wrk 0)" "$rr" "$pr"
     done
+  done
+  echo
+  echo "By CPU (INFO): the req/s ratios if every server had its CPU to itself, i.e. the inverse ratio of server us/req (median over the rounds); less sensitive to other load on the machine than req/s, but the kernel's loopback work is only roughly attributed to one side or the other."
+  echo
+  echo "| request | PyKV/nginx by CPU | PyKV/FastAPI by CPU |"
+  echo "| --- | ---: | ---: |"
+  for row in "${ROWS[@]}"; do
+    printf '| %s /kv/{key} | %s | %s |\n' "$row" "$(ratio "$row" nginx pykv cpu)" "$(ratio "$row" fastapi pykv cpu)"
   done
   if ((${#FAILURES[@]})); then
     echo
