@@ -10,7 +10,7 @@ CTEST_RUN   = ctest -j $(TEST_JOBS) --output-on-failure --timeout 1500
 CONF       ?= conf/pykv.conf
 FUZZ_SECONDS ?= 180
 
-.PHONY: all build deps run test unit asan fuzz bench format clean
+.PHONY: all build deps run test unit asan fuzz bench bench-http format clean
 
 all: build
 
@@ -53,6 +53,11 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 
 bench: deps build
 	tools/bench-vs-redis.sh
+
+# The HTTP API against nginx (the one-core ceiling) and FastAPI + uvicorn (the original
+# design's stack): tools/bench-http.sh --help lists its knobs (QUICK=1 for a smoke run).
+bench-http: deps build
+	tools/bench-http.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
