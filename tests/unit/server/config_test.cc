@@ -103,6 +103,10 @@ TEST_CASE("defaults print like Redis 7.0") {
       {"tcp-keepalive", "300"},
       {"protected-mode", "yes"},
       {"requirepass", ""},
+      {"http-port", "0"},
+      {"http-bind", "127.0.0.1"},
+      {"http-port-file", ""},
+      {"http-timeout", "60"},
       {"daemonize", "no"},
       {"loglevel", "notice"},
       {"logfile", ""},
@@ -542,7 +546,7 @@ TEST_CASE("CONFIG GET globs") {
   CHECK(names ==
         std::vector<std::string>{"maxclients", "maxkeys", "maxmemory", "maxmemory-policy"});
 
-  CHECK(c.Get("*").size() == 34);
+  CHECK(c.Get("*").size() == 38);
   CHECK(c.Get("*max*").size() == 6);  // plus proto-max-bulk-len, slowlog-max-len
   CHECK(c.Get("hz") == Pairs{{"hz", "10"}});
   CHECK(c.Get("H?") == Pairs{{"hz", "10"}});
@@ -756,9 +760,10 @@ TEST_CASE("conf/pykv.conf loads and documents every option") {
   CHECK(s.loglevel == "notice");
   CHECK(s.logfile.empty());
 
-  // Apart from appendonly, the shipped file states the defaults.
+  // Apart from appendonly and http-port, the shipped file states the defaults.
+  CHECK(s.http_port == 8080);
   Config defaults;
-  REQUIRE(defaults.SetAtRuntime({{"appendonly", "yes"}}).ok());
+  REQUIRE(defaults.SetAtRuntime({{"appendonly", "yes"}, {"http-port", "8080"}}).ok());
   CHECK(c.Get("*") == defaults.Get("*"));
 
   std::set<std::string> in_file;
