@@ -90,8 +90,9 @@ class Dispatcher final : public store::KeyspaceListener {
   std::string Admit(const ClientState& client, const Command& cmd);
   // Would running cmd (or EXEC of what client queued) change data?
   bool WritesData(const ClientState& client, const Command& cmd) const;
-  // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim.
-  bool OutOfMemory(bool may_add_keys);
+  // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim: the
+  // -OOM error naming the limit that refuses, or empty when there is room.
+  std::string_view OutOfMemory(bool may_add_keys);
   // Runs a command that passed its checks (or was queued by MULTI and is run by EXEC).
   void Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd);
   void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
