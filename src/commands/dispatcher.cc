@@ -54,6 +54,30 @@ void Dispatcher::DropCrossProtocolClient(ClientState& client) {
   client.close_after_reply = true;
 }
 
+void Dispatcher::RecordAuthFailure(ClientState& client) {
+  ++stats_.acl_access_denied_auth;
+  ++client.auth_failures;
+  const bool drop = !client.authenticated && client.auth_failures >= kMaxAuthFailures;
+  // One line a second at most, so a guessing loop cannot flood the log; the next line
+  // says how many were left out.
+  const int64_t now_ms = clock_->NowMs();
+  if (last_auth_log_ms_ >= 0 && now_ms - last_auth_log_ms_ < 1000) {
+    ++auth_logs_suppressed_;
+  } else {
+    std::string suppressed;
+    if (auth_logs_suppressed_ > 0) {
+      suppressed =
+          " (" + std::to_string(auth_logs_suppressed_) + " more failed authentications not logged)";
+    }
+    spdlog::warn("Failed authentication from client id={} addr={} ({} in a row){}{}", client.id,
+                 client.addr, client.auth_failures, drop ? ", closing the connection" : "",
+                 suppressed);
+    last_auth_log_ms_ = now_ms;
+    auth_logs_suppressed_ = 0;
+  }
+  if (drop) client.close_after_reply = true;
+}
+
 void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
                         std::string_view error) {
   ++stats_.rejected_calls;
