@@ -142,6 +142,9 @@ Status Server::Listen() {
     std::string host(StripOptional(raw, &optional));
     auto l = std::make_unique<net::Listener>(
         &loop_, [this](std::unique_ptr<net::Connection> c) { OnAccept(std::move(c)); });
+    // Out of descriptors: refused with the maxclients error, and counted as Redis would.
+    l->set_overload_reply("-ERR max number of clients reached\r\n");
+    l->set_on_overload([this] { ++stats_.rejected_connections; });
     Status st = l->Listen(host, port, s.tcp_backlog);
     if (!st.ok()) {
       l->Close();

@@ -1,7 +1,7 @@
 // Hostile clients: floods of pipelined commands (the others must still get their turn),
 // more connections than descriptors, password guessing on one connection. PyKV-only where
 // PyKV is stricter than Redis 7.0 (which answers every wrong AUTH and keeps the connection,
-// and drops connections it has no descriptor for without a word).
+// and leaves a connection it has no descriptor for unanswered in the backlog).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -152,6 +152,101 @@ TEST_CASE("hostile: two pipeline floods leave a bystander its turn every iterati
   // ...and the bystander waited for a few iterations' shares, not for whole floods. The
   // median shrugs off rounds where the bystander itself was not scheduled for a while.
   CHECK(median < 15000);
+}
+
+// ---- descriptors ----
+
+// Open descriptors and the highest one in use by process pid.
+int HighestFd(pid_t pid) {
+  int highest = -1;
+  std::error_code ec;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    highest = std::max(highest, std::atoi(e.path().filename().c_str()));
+  }
+  return highest;
+}
+
+rlim_t SoftNoFile(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream ss(line.substr(std::string("Max open files").size()));
+      unsigned long long soft = 0;
+      ss >> soft;
+      return static_cast<rlim_t>(soft);
+    }
+  }
+  return 0;
+}
+
+TEST_CASE("hostile: a low ulimit -n is raised for maxclients, or maxclients lowered to fit") {
+  ServerOptions o;
+  o.open_files_limit = 64;
+  o.args = {"--maxclients", "10000"};
+  TestServer srv(o);
+  Conn c = srv.Connect();
+  const Reply maxclients = Cmd(c, {"CONFIG", "GET", "maxclients"});
+  REQUIRE(maxclients.elements.size() == 2);
+  const std::string log = ReadText(srv.log_path());
+  if (maxclients.elements[1].str == "10000") {
+    // Privileged (root): the hard limit could be raised as well.
+    CHECK(SoftNoFile(srv.pid()) >= 10032);
+    CHECK(log.find("Increased maximum number of open files to 10032 (it was originally set to "
+                   "64).") != std::string::npos);
+  } else {
+    CHECK(maxclients.elements[1].str == "32");
+    CHECK(log.find("You requested maxclients of 10000 requiring at least 10032 max file "
+                   "descriptors.") != std::string::npos);
+    CHECK(log.find("Current maximum open files is 64. maxclients has been reduced to 32 to "
+                   "compensate for low ulimit. If you need higher maxclients increase 'ulimit "
+                   "-n'.") != std::string::npos);
+  }
+}
+
+TEST_CASE("hostile: a connection beyond the descriptor limit is told so and counted") {
+  if (ReferenceMode()) return;  // Redis leaves it unanswered in the backlog
+  TestServer srv({"--maxclients", "10000"});
+  Conn c = srv.Connect();
+  // Take the server's descriptors away from under maxclients: a soft limit just above
+  // the highest descriptor in use leaves it room for very few more.
+  const pid_t pid = srv.pid();
+  rlimit saved{};
+  REQUIRE(prlimit(pid, RLIMIT_NOFILE, nullptr, &saved) == 0);
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(HighestFd(pid) + 3);
+  REQUIRE(prlimit(pid, RLIMIT_NOFILE, &low, nullptr) == 0);
+
+  const std::string kRefused = "-ERR max number of clients reached\r\n";
+  std::vector<std::unique_ptr<RawConn>> conns;
+  int served = 0;
+  int refused = 0;
+  for (int i = 0; i < 40 && refused < 3; ++i) {
+    auto raw = std::make_unique<RawConn>(srv.port());
+    REQUIRE(raw->connected());
+    REQUIRE(raw->Send(Resp({"PING"})));
+    const std::string reply = raw->ReadReply();
+    if (reply == "+PONG\r\n") {
+      ++served;
+    } else {
+      CHECK(reply == kRefused);
+      if (reply == kRefused) ++refused;
+      CHECK(raw->WaitClosed(seconds(5)));
+    }
+    conns.push_back(std::move(raw));
+  }
+  CHECK(refused == 3);
+  CHECK(served < 10);
+  CHECK(InfoInt(c.get(), "stats", "rejected_connections") == 3);
+  CHECK(ReadText(srv.log_path()).find("out of file descriptors") != std::string::npos);
+
+  // Once descriptors are back, the listener serves again.
+  REQUIRE(prlimit(pid, RLIMIT_NOFILE, &saved, nullptr) == 0);
+  RawConn again(srv.port());
+  REQUIRE(again.connected());
+  REQUIRE(again.Send(Resp({"PING"})));
+  CHECK(again.ReadReply() == "+PONG\r\n");
 }
 
 const std::string kWrongPass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
