@@ -163,6 +163,7 @@ ToolResult RunTool(const std::vector<std::string>& argv, const std::string& stdi
 struct ServerOptions {
   std::vector<std::string> args;  // extra command-line args, e.g. {"--maxkeys", "100"}
   std::string config_text;        // if non-empty: written to <dir>/pykv.conf, passed first
+  uint64_t open_files_limit = 0;  // if non-zero: the server starts with `ulimit -n` this
 };
 
 class TestServer {
