@@ -4,10 +4,13 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
+# Tests ctest runs at once (each integration test case is its own ctest test).
+TEST_JOBS  ?= $(shell nproc)
+CTEST_RUN   = ctest -j $(TEST_JOBS) --output-on-failure --timeout 1500
 CONF       ?= conf/pykv.conf
 FUZZ_SECONDS ?= 180
 
-.PHONY: all build deps run test unit asan fuzz bench format clean
+.PHONY: all build deps run test unit asan fuzz bench bench-http format clean
 
 all: build
 
@@ -24,10 +27,10 @@ run: deps build
 	$(BUILD)/pykv-server $(CONF)
 
 test: deps build
-	cd $(BUILD) && ctest --output-on-failure --timeout 1500
+	cd $(BUILD) && $(CTEST_RUN)
 
 unit: build
-	cd $(BUILD) && ctest --output-on-failure -R unit_
+	cd $(BUILD) && $(CTEST_RUN) -R unit_
 
 $(ASAN_BUILD)/build.ninja:
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYKV_SANITIZE=ON
@@ -36,7 +39,7 @@ asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PYKV_TEST_SANITIZED=1 \
-	  ctest --output-on-failure --timeout 1500
+	  $(CTEST_RUN)
 
 $(FUZZ_BUILD)/build.ninja:
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -50,6 +53,11 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 
 bench: deps build
 	tools/bench-vs-redis.sh
+
+# The HTTP API against nginx (the one-core ceiling) and FastAPI + uvicorn (the original
+# design's stack): tools/bench-http.sh --help lists its knobs (QUICK=1 for a smoke run).
+bench-http: deps build
+	tools/bench-http.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

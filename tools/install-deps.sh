@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev
   procps strace util-linux
   chromium
+  wrk nginx curl python3-fastapi python3-uvicorn
+  libhttp-parser-dev rapidjson-dev prometheus
 )
 # Node.js and npm drive the browser test (tests/e2e). NodeSource's nodejs package bundles npm
 # and conflicts with Debian's npm package, so each is asked for only when its command is missing.

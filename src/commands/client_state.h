@@ -38,6 +38,9 @@ struct ClientState {
   std::string addr;  // "127.0.0.1:5000" (CLIENT LIST, SLOWLOG)
   std::string laddr;
   bool authenticated = true;
+  // AUTH / HELLO AUTH failures since the last success (RESET keeps it: it authenticates
+  // nobody). The dispatcher closes an unauthenticated client at kMaxAuthFailures.
+  uint32_t auth_failures = 0;
   int resp = 2;
   ReplyMode reply_mode = ReplyMode::kOn;
   int64_t created_ms = 0;

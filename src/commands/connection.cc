@@ -60,9 +60,11 @@ void AuthCommand(CommandContext& ctx) {
   }
   if (!CheckPassword(ctx, user, pass)) {
     ctx.reply.Error(err::kWrongPass);
+    ctx.dispatcher.RecordAuthFailure(ctx.client);
     return;
   }
   ctx.client.authenticated = true;
+  ctx.dispatcher.RecordAuthSuccess(ctx.client);
   ctx.reply.Ok();
 }
 
@@ -97,6 +99,7 @@ void HelloCommand(CommandContext& ctx) {
       ctx.Redact(i + 2);
       if (!CheckPassword(ctx, ctx.args[i + 1], ctx.args[i + 2])) {
         ctx.reply.Error(err::kWrongPass);
+        ctx.dispatcher.RecordAuthFailure(ctx.client);
         return;
       }
       authed_here = true;
@@ -120,7 +123,10 @@ void HelloCommand(CommandContext& ctx) {
         "select the RESP protocol version at the same time");
     return;
   }
-  if (authed_here) ctx.client.authenticated = true;
+  if (authed_here) {
+    ctx.client.authenticated = true;
+    ctx.dispatcher.RecordAuthSuccess(ctx.client);
+  }
   if (has_setname) ctx.client.name = std::string(setname);
   ctx.client.resp = static_cast<int>(version);
   ctx.reply.set_protocol(ctx.client.resp);

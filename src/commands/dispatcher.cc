@@ -54,6 +54,30 @@ void Dispatcher::DropCrossProtocolClient(ClientState& client) {
   client.close_after_reply = true;
 }
 
+void Dispatcher::RecordAuthFailure(ClientState& client) {
+  ++stats_.acl_access_denied_auth;
+  ++client.auth_failures;
+  const bool drop = !client.authenticated && client.auth_failures >= kMaxAuthFailures;
+  // One line a second at most, so a guessing loop cannot flood the log; the next line
+  // says how many were left out.
+  const int64_t now_ms = clock_->NowMs();
+  if (last_auth_log_ms_ >= 0 && now_ms - last_auth_log_ms_ < 1000) {
+    ++auth_logs_suppressed_;
+  } else {
+    std::string suppressed;
+    if (auth_logs_suppressed_ > 0) {
+      suppressed =
+          " (" + std::to_string(auth_logs_suppressed_) + " more failed authentications not logged)";
+    }
+    spdlog::warn("Failed authentication from client id={} addr={} ({} in a row){}{}", client.id,
+                 client.addr, client.auth_failures, drop ? ", closing the connection" : "",
+                 suppressed);
+    last_auth_log_ms_ = now_ms;
+    auth_logs_suppressed_ = 0;
+  }
+  if (drop) client.close_after_reply = true;
+}
+
 void Dispatcher::Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
                         std::string_view error) {
   ++stats_.rejected_calls;
@@ -162,8 +186,9 @@ std::string Dispatcher::Admit(const ClientState& client, const Command& cmd) {
   // a transaction get through; EXEC is refused when what it would run needs memory.
   const bool adds_data = cmd.has(kDenyOom) || (is_exec && (client.multi_flags & kDenyOom) != 0);
   const bool queues = client.in_multi && !cmd.has(kTxnControl);
-  if ((adds_data || queues) && OutOfMemory(adds_data)) {
-    return std::string(err::kOom);
+  if (adds_data || queues) {
+    const std::string_view oom = OutOfMemory(adds_data);
+    if (!oom.empty()) return std::string(oom);
   }
   // Redis answers PING with the disk error too, so health checks see a primary that can
   // no longer persist.
@@ -182,7 +207,7 @@ std::string Dispatcher::Admit(const ClientState& client, const Command& cmd) {
   return {};
 }
 
-bool Dispatcher::OutOfMemory(bool may_add_keys) {
+std::string_view Dispatcher::OutOfMemory(bool may_add_keys) {
   const store::KeyspaceLimits& lim = keyspace_->limits();
   if (may_add_keys && lim.maxkeys != 0 && keyspace_->size() >= lim.maxkeys) {
     // At the key cap a new key needs a victim: none under noeviction, and none under a
@@ -192,10 +217,14 @@ bool Dispatcher::OutOfMemory(bool may_add_keys) {
                                  lim.policy == store::EvictionPolicy::kVolatileTtl;
     if (lim.policy == store::EvictionPolicy::kNoEviction ||
         (volatile_policy && keyspace_->volatile_size() == 0)) {
-      return true;
+      return err::kOomKeys;
     }
   }
-  return keyspace_->OverLimits() && !keyspace_->EvictToLimits();
+  if (!keyspace_->OverLimits() || keyspace_->EvictToLimits()) return {};
+  // Still over after evicting: over maxmemory (which Redis names) unless only the key
+  // count is past its cap.
+  if (lim.maxkeys != 0 && keyspace_->size() > lim.maxkeys) return err::kOomKeys;
+  return err::kOom;
 }
 
 void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv,

@@ -33,8 +33,9 @@ struct DispatcherStats {
   uint64_t dirty = 0;  // changes since start (or the last save)
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
-  resp::ErrorStats errors;   // INFO errorstats: every error reply, by code
-  LatencyHistogram latency;  // execution time of every command clients ran (/metrics)
+  uint64_t acl_access_denied_auth = 0;  // failed AUTH / HELLO AUTH (Redis 7.2's name)
+  resp::ErrorStats errors;              // INFO errorstats: every error reply, by code
+  LatencyHistogram latency;             // execution time of every command clients ran (/metrics)
 };
 
 class Dispatcher final : public store::KeyspaceListener {
@@ -62,6 +63,17 @@ class Dispatcher final : public store::KeyspaceListener {
   const DispatcherStats& stats() const { return stats_; }
   void ResetStats();
 
+  // A client that is still unauthenticated after this many failed AUTH / HELLO AUTH in a
+  // row is disconnected once the last error reply is out: guessing passwords then costs a
+  // reconnection every few tries. Redis keeps such clients; a password-guessing loop on
+  // one connection is what this stops.
+  static constexpr uint32_t kMaxAuthFailures = 10;
+  // Password checks report here (AUTH, HELLO AUTH, and other front ends' credentials):
+  // counted in INFO stats acl_access_denied_auth, logged at most once a second, and the
+  // client is closed after kMaxAuthFailures consecutive failures while unauthenticated.
+  void RecordAuthFailure(ClientState& client);
+  void RecordAuthSuccess(ClientState& client) { client.auth_failures = 0; }
+
   // While loading, commands without the loading-ok flag answer -LOADING.
   void set_loading(bool on) { loading_ = on; }
   bool loading() const { return loading_; }
@@ -87,8 +99,9 @@ class Dispatcher final : public store::KeyspaceListener {
   std::string Admit(const ClientState& client, const Command& cmd);
   // Would running cmd (or EXEC of what client queued) change data?
   bool WritesData(const ClientState& client, const Command& cmd) const;
-  // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim.
-  bool OutOfMemory(bool may_add_keys);
+  // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim: the
+  // -OOM error naming the limit that refuses, or empty when there is room.
+  std::string_view OutOfMemory(bool may_add_keys);
   // Runs a command that passed its checks (or was queued by MULTI and is run by EXEC).
   void Run(ClientState& client, resp::ReplyWriter& writer, Args argv, const Command& cmd);
   void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
@@ -108,6 +121,8 @@ class Dispatcher final : public store::KeyspaceListener {
   bool loading_ = false;
   PauseMode pause_ = PauseMode::kNone;
   int64_t last_http_warning_ms_ = -1;  // POST/Host: seen: logged at most once a minute
+  int64_t last_auth_log_ms_ = -1;      // failed authentications: one line a second at most
+  uint64_t auth_logs_suppressed_ = 0;
 
   // EXEC collects what its commands propagate, then wraps it in MULTI ... EXEC.
   bool in_exec_ = false;

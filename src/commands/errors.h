@@ -19,6 +19,9 @@ inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+// maxkeys is PyKV's own limit: its refusal names it, so nobody goes looking at maxmemory.
+inline constexpr std::string_view kOomKeys =
+    "OOM command not allowed when the number of keys > 'maxkeys'.";
 inline constexpr std::string_view kLoading = "LOADING PyKV is loading the dataset in memory";
 inline constexpr std::string_view kReadonly =
     "READONLY You can't write against a read only replica.";

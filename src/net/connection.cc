@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
+#include <cstdlib>
 #include <utility>
 
 namespace pykv::net {
@@ -110,6 +112,7 @@ void Connection::PauseReading() {
 }
 
 void Connection::ResumeReading() {
+  read_this_turn_ = 0;
   if (reading_ || closing_ || close_after_flush_ || handler_ == nullptr) return;
   int rc = uv_read_start(AsStream(&tcp_), &Connection::OnAlloc, &Connection::OnReadCb);
   if (rc != 0) {
@@ -121,19 +124,32 @@ void Connection::ResumeReading() {
 
 void Connection::OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
+  if (c->read_this_turn_ >= kReadBudgetPerTurn) {
+    // Yield: UV_ENOBUFS ends libuv's read loop for this socket until the next iteration.
+    c->read_this_turn_ = 0;
+    buf->base = nullptr;
+    buf->len = 0;
+    return;
+  }
+  const size_t left = kReadBudgetPerTurn - c->read_this_turn_;
   // Read straight into the handler's parse buffer: no copy, no allocation here.
-  std::span<char> space = c->handler_->OnReadBuffer(suggested);
+  std::span<char> space = c->handler_->OnReadBuffer(std::min(suggested, left));
   buf->base = space.data();
-  buf->len = space.size();
+  // A read that fills this exactly makes libuv ask again, and the check above yields.
+  buf->len = std::min(space.size(), left);
 }
 
-void Connection::OnReadCb(uv_stream_t* s, ssize_t n, const uv_buf_t* /*buf*/) {
+void Connection::OnReadCb(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(s->data);
   if (n > 0) {
+    // A short read ends libuv's read loop: the next read is a new iteration's.
+    c->read_this_turn_ = static_cast<size_t>(n) < buf->len ? 0 : c->read_this_turn_ + n;
     c->handler_->OnRead(static_cast<size_t>(n));
     return;
   }
-  if (n == 0) return;  // EAGAIN: nothing this time
+  c->read_this_turn_ = 0;
+  if (n == 0) return;           // EAGAIN: nothing this time
+  if (n == UV_ENOBUFS) return;  // our own yield (OnAlloc): read again next iteration
   if (n == UV_EOF) {
     // libuv already stopped reading. The peer may have only shut down its write side
     // (printf 'PING\r\n' | nc -q0), and replies to what it sent in the same burst may not

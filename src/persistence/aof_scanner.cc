@@ -257,6 +257,15 @@ AofScanner::Result AofScanner::Next() {
   for (;;) {
     const resp::RequestParser::Result r = parser_.Next();
     if (r == resp::RequestParser::Result::kNeedMore) {
+      // A command that has started with anything but '*' or '#' is damage now, not a torn
+      // tail: the parser would wait for a line end forever (a NUL hides it, as in Redis).
+      if (prev_end_ >= raw_base_ && prev_end_ - raw_base_ < raw_.size()) {
+        const char first = FirstByteAt(prev_end_);
+        if (first != '*' && first != '#') {
+          return Problem(prev_end_, prev_end_, ProblemKind::kFraming,
+                         "expected '*' or '#' at the start of a command, got " + ByteText(first));
+        }
+      }
       Release();
       return Result::kNeedMore;
     }

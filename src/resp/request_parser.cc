@@ -170,19 +170,25 @@ void RequestParser::ReleaseIfIdle() {
 }
 
 size_t RequestParser::FindByte(char c, size_t from) {
+  if (nul_blocked_) return kNpos;
   size_t start = std::max(scan_, from);
   if (start >= end_) {
     scan_ = end_;
     return kNpos;
   }
-  const void* hit = std::memchr(buf_.get() + start, c, end_ - start);
-  if (hit == nullptr) {
+  const char* base = buf_.get();
+  const void* hit = std::memchr(base + start, c, end_ - start);
+  const size_t stop =
+      hit == nullptr ? end_ : static_cast<size_t>(static_cast<const char*>(hit) - base);
+  // Redis looks for line ends with strchr on its query buffer, so a NUL byte before the
+  // terminator hides it: the request then waits for more input until the too-big limit.
+  if (std::memchr(base + start, '\0', stop - start) != nullptr) {
+    nul_blocked_ = true;
     scan_ = end_;
     return kNpos;
   }
-  size_t idx = static_cast<size_t>(static_cast<const char*>(hit) - buf_.get());
-  scan_ = idx;
-  return idx;
+  scan_ = stop;
+  return hit == nullptr ? kNpos : stop;
 }
 
 RequestParser::Result RequestParser::Fail(std::string msg) {
@@ -358,11 +364,8 @@ RequestParser::Result RequestParser::ParseInline() {
   }
   size_t line_end = nl;
   if (line_end > start && buf_[line_end - 1] == '\r') --line_end;
+  // FindByte saw no NUL byte before the newline.
   std::string_view line(buf_.get() + start, line_end - start);
-  // Redis splits the query buffer as a C string, so a NUL ends the line's arguments.
-  if (const void* nul = std::memchr(line.data(), '\0', line.size())) {
-    line = line.substr(0, static_cast<size_t>(static_cast<const char*>(nul) - line.data()));
-  }
   inline_args_.clear();
   if (!SplitArgs(line, &inline_args_)) {
     return Fail("Protocol error: unbalanced quotes in request");

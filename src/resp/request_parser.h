@@ -82,7 +82,7 @@ class RequestParser {
   Result ParseMultibulk();
   Result Fail(std::string msg);
   // Index of the first `c` in [from, end_), resuming after bytes already searched; npos if
-  // none yet.
+  // none yet, or if a NUL byte comes first (then for good: see nul_blocked_).
   size_t FindByte(char c, size_t from);
   // Moves the unconsumed bytes to the front of buf_ and rebases every offset.
   void Shift();
@@ -101,6 +101,10 @@ class RequestParser {
   uint64_t base_offset_ = 0;  // bytes dropped by Compact() so far
   bool authenticated_ = true;
   bool query_buffer_overflow_ = false;
+  // A NUL byte was found where a line terminator was searched for. Redis's strchr never
+  // sees past it, so no line there can complete: the request waits until the too-big
+  // limit ends it. Sticky, since nothing before it is ever consumed.
+  bool nul_blocked_ = false;
 
   // Multibulk state survives across calls so a large bulk is not rescanned.
   int64_t multibulk_left_ = 0;  // args still to read in the current command; 0 = none

@@ -634,6 +634,13 @@ std::string Config::ApplyDirective(const std::vector<std::string>& argv) {
   if (opt == nullptr) return "Bad directive or wrong number of arguments";
   Args values(argv.begin() + 1, argv.end());
   if (!opt->multi_arg() && values.size() != 1) return "wrong number of arguments";
+  // A list option given as one non-empty value (`--client-output-buffer-limit "normal 8mb
+  // 4mb 5"`, or the same quoted in the file) is split again with the quoting rules, as
+  // Redis does. Unbalanced quotes leave no values, which Redis passes on as well.
+  if (opt->multi_arg() && values.size() == 1 && !values[0].empty()) {
+    std::optional<Args> split = SplitArgs(values[0]);
+    values = split ? std::move(*split) : Args{};
+  }
   if ((opt->flags & kAccumulate) != 0) {
     const bool reset = values.empty() || (values.size() == 1 && values[0].empty());
     if (save_loaded_ && !reset) {

@@ -202,6 +202,7 @@ std::string Server::InfoSection(const std::string& name) {
           registry_->net_stats().client_query_buffer_limit_disconnections);
     Field(&o, "client_output_buffer_limit_disconnections",
           registry_->net_stats().client_output_buffer_limit_disconnections);
+    Field(&o, "acl_access_denied_auth", d.acl_access_denied_auth);
   } else if (name == "replication") {
     o += "# Replication\r\n";
     Field(&o, "role", "master");

@@ -6,6 +6,7 @@
 
 #include "common/logging.h"
 #include "server/config.h"
+#include "server/open_files_limit.h"
 #include "server/server.h"
 
 namespace {
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Can't open the log file: %s\n", st.message().c_str());
     return 1;
   }
+  // Descriptor room for maxclients (or a lower maxclients) before anything is opened.
+  if (!pykv::server::FitOpenFilesLimit(&config).ok()) return 1;
   if (config.settings().dir != ".") {
     if (chdir(config.settings().dir.c_str()) != 0) {
       spdlog::critical("Can't chdir to '{}': {}", config.settings().dir, std::strerror(errno));

@@ -108,6 +108,9 @@ Status Server::Listen() {
     std::string host(StripOptional(raw, &optional));
     auto l = std::make_unique<net::Listener>(
         &loop_, [this](std::unique_ptr<net::Connection> c) { OnAccept(std::move(c)); });
+    // Out of descriptors: refused with the maxclients error, and counted as Redis would.
+    l->set_overload_reply("-ERR max number of clients reached\r\n");
+    l->set_on_overload([this] { ++stats_.rejected_connections; });
     Status st = l->Listen(host, port, s.tcp_backlog);
     if (!st.ok()) {
       l->Close();
@@ -145,6 +148,13 @@ Status Server::ListenHttp(const std::string& host, int port) {
   }
   auto l = std::make_unique<net::Listener>(
       &loop_, [this](std::unique_ptr<net::Connection> c) { OnHttpAccept(std::move(c)); });
+  {
+    OutBuffer refusal;
+    http::EncodeResponse(http::HttpResponse::Detail(503, "ERR max number of clients reached"),
+                         false, false, &refusal);
+    l->set_overload_reply(refusal.ToString());
+  }
+  l->set_on_overload([this] { ++stats_.rejected_connections; });
   Status st = l->Listen(host, port, settings().tcp_backlog);
   if (!st.ok()) {
     l->Close();

@@ -109,7 +109,10 @@ page.on('console', (msg) => {
 });
 page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
 page.on('requestfailed', (req) => {
-  // Requests still in flight when the page closes are aborted; those are not problems.
+  // Requests still in flight when the page closes or navigates (to /docs) are cancelled by
+  // the browser itself (net::ERR_ABORTED); a server that drops a connection shows up as
+  // ERR_EMPTY_RESPONSE or ERR_CONNECTION_RESET instead, and those still count.
+  if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
   if (!closing) problems.push(`request failed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`);
 });
 page.on('response', (res) => {

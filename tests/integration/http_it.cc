@@ -37,13 +37,20 @@ using std::chrono::seconds;
 // A server serving HTTP, plus one RESP connection to it.
 struct HttpFx {
   explicit HttpFx(std::vector<std::string> args = {}, std::string config_text = "")
-      : srv(ServerOptions{std::move(args), std::move(config_text), true}),
+      : srv(Options(std::move(args), std::move(config_text))),
         c(srv.Connect()),
         port(srv.http_port()) {}
   Reply operator()(const std::vector<std::string>& args) { return Cmd(c, args); }
   HttpReply Do(std::string_view method, std::string_view target, std::string_view body = "",
                const Headers& extra = {}) {
     return Http(port, method, target, body, extra);
+  }
+  static ServerOptions Options(std::vector<std::string> args, std::string config_text) {
+    ServerOptions o;
+    o.args = std::move(args);
+    o.config_text = std::move(config_text);
+    o.http = true;
+    return o;
   }
   TestServer srv;
   Conn c;

@@ -664,7 +664,7 @@ TEST_CASE("persist: bad framing before the tail stops the start") {
   CHECK(chk.exit_code == 1);
 }
 
-TEST_CASE("persist: several incremental files replay in order; only the last may end torn") {
+TEST_CASE("persist: several incremental files replay in order, only the last may end torn") {
   SKIP_IN_REFERENCE_MODE();
   DataDir d;
   {
@@ -798,7 +798,7 @@ TEST_CASE("persist: a manifest naming a missing file stops the start") {
   CHECK(Cmd(c, {"MGET", "a", "b"}) == Bulks({"1", "2"}));
 }
 
-TEST_CASE("persist: a damaged manifest stops the start; pykv-check-aof --fix leaves it alone") {
+TEST_CASE("persist: a damaged manifest stops the start, pykv-check-aof --fix leaves it alone") {
   SKIP_IN_REFERENCE_MODE();
   DataDir d;
   {

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -658,6 +659,10 @@ void TestServer::Start(ServerOptions opts) {
     dup2(out, 1);
     dup2(out, 2);
     CloseInheritedFds();
+    if (opts.open_files_limit != 0) {
+      const rlimit lim{opts.open_files_limit, opts.open_files_limit};
+      if (setrlimit(RLIMIT_NOFILE, &lim) != 0) _exit(125);
+    }
     execv(cargv[0], cargv.data());
     _exit(127);
   }

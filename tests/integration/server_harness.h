@@ -163,6 +163,7 @@ ToolResult RunTool(const std::vector<std::string>& argv, const std::string& stdi
 struct ServerOptions {
   std::vector<std::string> args;  // extra command-line args, e.g. {"--maxkeys", "100"}
   std::string config_text;        // if non-empty: written to <dir>/pykv.conf, passed first
+  uint64_t open_files_limit = 0;  // if non-zero: the server starts with `ulimit -n` this
   // Also serve HTTP on a free port (`--http-port 0 --http-port-file <dir>/http-port`, before
   // `args`, which may override them); http_port() tells which.
   bool http = false;

@@ -78,7 +78,7 @@ TEST_CASE("PING ECHO QUIT") {
   CHECK(Cmd(c, {"PING"}) == St("PONG"));
 }
 
-TEST_CASE("HELLO 3 speaks RESP3; HELLO 2 goes back") {
+TEST_CASE("HELLO 3 speaks RESP3, HELLO 2 goes back") {
   TestServer srv;
   std::string version = InfoField(Info(srv.Connect().get(), "server"), "redis_version");
   REQUIRE(!version.empty());
@@ -892,7 +892,7 @@ TEST_CASE("DEBUG SET-ACTIVE-EXPIRE") {
   CHECK(InfoInt(s.c.get(), "stats", "expired_keys") == 10);
 }
 
-TEST_CASE("SIGTERM stops the server with status 0; SIGKILL leaves nothing behind") {
+TEST_CASE("SIGTERM stops the server with status 0, SIGKILL leaves nothing behind") {
   TestServer srv;
   Conn c = srv.Connect();
   CHECK(Cmd(c, {"SET", "k", "v"}) == Ok());

@@ -82,6 +82,22 @@ TEST_CASE_FIXTURE(CommandTest, "over maxmemory MULTI queues nothing and EXEC abo
   CHECK(Run({"DISCARD"}) == kOk);
 }
 
+TEST_CASE_FIXTURE(CommandTest, "the maxkeys refusal names maxkeys, not maxmemory") {
+  keyspace.set_limits({/*maxkeys=*/2, /*maxmemory=*/0, store::EvictionPolicy::kNoEviction});
+  CHECK(Run({"SET", "a", "1"}) == kOk);
+  CHECK(Run({"SET", "b", "1"}) == kOk);
+  CHECK(Run({"SET", "c", "1"}) == Err(err::kOomKeys));
+  CHECK(err::kOomKeys == "OOM command not allowed when the number of keys > 'maxkeys'.");
+  CHECK(Run({"SET", "a", "2"}) == Err(err::kOomKeys));  // deny-oom, as Redis refuses it too
+  CHECK(Run({"GET", "a"}) == Bulk("1"));
+  // Lowered below the key count with nothing to evict: still the maxkeys error.
+  keyspace.set_limits({1, 0, store::EvictionPolicy::kVolatileLru});
+  CHECK(Run({"SET", "d", "1"}) == Err(err::kOomKeys));
+  // maxmemory keeps its own text.
+  keyspace.set_limits({0, 1, store::EvictionPolicy::kNoEviction});
+  CHECK(Run({"SET", "d", "1"}) == Err(err::kOom));
+}
+
 TEST_CASE_FIXTURE(CommandTest, "passwords are redacted from MONITOR and SLOWLOG") {
   server.monitors = 1;
   server.requirepass = "s3cret";

@@ -403,5 +403,50 @@ TEST_CASE("connection addresses, fd and socket options") {
   CHECK(nodelay != 0);
 }
 
+// One connection cannot take more than its share of a loop iteration: past the read budget
+// the socket is left for the next iteration (libuv alone would read up to 2 MB per event).
+TEST_CASE("a flooding connection is read at most the budget per loop iteration") {
+  Loop loop;
+  EchoServer server(&loop);
+  REQUIRE(server.Listen().ok());
+  const int port = server.port();
+  size_t this_turn = 0;
+  size_t most_in_a_turn = 0;
+  size_t total = 0;
+  size_t turns_with_reads = 0;
+  // Lines are consumed without replies, so nothing but the budget stops the reading.
+  server.on_line = [&](EchoSession&, std::string_view line) {
+    if (line == "done") return false;  // echoed: the client waits for it
+    this_turn += line.size() + 1;
+    total += line.size() + 1;
+    return true;
+  };
+  loop.AddBeforeSleep([&] {
+    if (this_turn > 0) ++turns_with_reads;
+    most_in_a_turn = std::max(most_in_a_turn, this_turn);
+    this_turn = 0;
+  });
+  const std::string line = std::string(63, 'x') + "\n";
+  std::string burst;
+  for (int i = 0; i < 4096; ++i) burst += line;  // 256 KB
+  constexpr int kBursts = 16;                    // 4 MB in all
+  std::string done;
+  bool ok = RunWithClient(loop, server, [&] {
+    Client c;
+    if (!c.Connect(port)) return;
+    for (int i = 0; i < kBursts; ++i) {
+      if (!c.Send(burst)) return;
+    }
+    // A reply to the last line, once everything before it was read.
+    if (c.Send("done\n")) c.ReadExactly(5, &done);
+  });
+  CHECK(ok);
+  CHECK(done == "DONE\n");
+  CHECK(total == burst.size() * kBursts);
+  INFO("most bytes read in one iteration: ", most_in_a_turn);
+  CHECK(most_in_a_turn <= Connection::kReadBudgetPerTurn);
+  CHECK(turns_with_reads >= total / Connection::kReadBudgetPerTurn);
+}
+
 }  // namespace
 }  // namespace pykv::net

@@ -94,6 +94,7 @@ class EchoServer {
   }
 
   Status Listen(int backlog = 511) { return listener_.Listen("127.0.0.1", 0, backlog); }
+  Listener& listener() { return listener_; }
   int port() const { return listener_.port(); }
 
   // Closes the listener and every session (their OnClose removes them).

@@ -108,13 +108,17 @@ int LowestFreeFd() {
   return fd;
 }
 
-// libuv handles EMFILE itself: it frees a reserve descriptor, accepts and drops what is
-// pending, and only reports the error to OnConnection (which logs it) if that fails too.
-TEST_CASE("accept failing with EMFILE drops the connection and the listener keeps accepting") {
+// Out of descriptors, the listener gives up its spare one for a moment to accept each
+// pending connection, send it the overload reply (if any), count it and close it.
+void CheckEmfile(const std::string& overload_reply) {
   Loop loop;
   EchoServer server(&loop);
   REQUIRE(server.Listen().ok());
   const int port = server.port();
+  int overloads = 0;
+  server.listener().set_overload_reply(overload_reply);
+  server.listener().set_on_overload([&] { ++overloads; });
+  std::vector<std::string> heard;
 
   constexpr int kVictims = 4;
   int dropped = 0;
@@ -133,8 +137,12 @@ TEST_CASE("accept failing with EMFILE drops the connection and the listener keep
     low.rlim_cur = static_cast<rlim_t>(LowestFreeFd());
     setrlimit(RLIMIT_NOFILE, &low);
     for (auto& v : victims) v.ConnectTo(port);
-    // libuv drops the connections it cannot accept (its reserve-descriptor trick).
-    for (auto& v : victims) dropped += v.WaitClosedByPeer() ? 1 : 0;
+    for (auto& v : victims) {
+      std::string got;
+      if (!overload_reply.empty()) v.ReadExactly(overload_reply.size(), &got);
+      heard.push_back(got);
+      dropped += v.WaitClosedByPeer() ? 1 : 0;
+    }
     setrlimit(RLIMIT_NOFILE, &saved);
     victims.clear();
 
@@ -144,8 +152,18 @@ TEST_CASE("accept failing with EMFILE drops the connection and the listener keep
   setrlimit(RLIMIT_NOFILE, &saved);
   CHECK(ok);
   CHECK(dropped == kVictims);
+  CHECK(overloads == kVictims);
+  CHECK(heard == std::vector<std::string>(kVictims, overload_reply));
   CHECK(server.accepted.load() == 1);
   CHECK(reply == "ALIVE\n");
+}
+
+TEST_CASE("accept failing with EMFILE refuses the connection and the listener keeps accepting") {
+  CheckEmfile("");
+}
+
+TEST_CASE("accept failing with EMFILE sends the owner's overload reply first") {
+  CheckEmfile("-ERR max number of clients reached\r\n");
 }
 
 }  // namespace

@@ -222,9 +222,26 @@ TEST_CASE("inline: vertical tab and form feed separate only as leading blanks") 
   CheckAllSplits("ECHO \v a\r\n", Cmds({{"ECHO", "a"}}));
 }
 
-TEST_CASE("inline: a NUL byte ends the line's arguments (sdssplitargs sees a C string)") {
-  CheckAllSplits("ECHO a\0b c\r\nPING\r\n"s, Cmds({{"ECHO", "a"}, {"PING"}}));
-  CheckAllSplits("ECHO \"a\0b\"\r\n"s, Cmds({}, "Protocol error: unbalanced quotes in request"));
+TEST_CASE("a NUL byte before a line's end hides it, as Redis's strchr does: the request waits") {
+  // Redis 7.0 answers nothing to these and keeps the connection open.
+  CheckAllSplits("SET a v\0junk\r\n"s, Cmds({}));
+  CheckAllSplits("ECHO a\0b c\r\nPING\r\n"s, Cmds({}));
+  CheckAllSplits("ECHO \"a\0b\"\r\n"s, Cmds({}));
+  CheckAllSplits("\0PING\r\n"s, Cmds({}));
+  // What came before is answered; nothing after the NUL ever is.
+  CheckAllSplits("PING\r\nSET a v\0junk\r\nPING\r\n*1\r\n$4\r\nPING\r\n"s, Cmds({{"PING"}}));
+  // A NUL after the newline belongs to the next request.
+  CheckAllSplits("ECHO a\r\n\0\r\n"s, Cmds({{"ECHO", "a"}}));
+  // Multibulk headers are found the same way; payloads are binary safe.
+  CheckAllSplits("*1\0\r\n$4\r\nPING\r\n"s, Cmds({}));
+  CheckAllSplits("*1\r\n$4\0\r\nPING\r\n"s, Cmds({}));
+  CheckAllSplits("*1\r\n$4\r\nPI\0G\r\n*1\r\n$4\r\nPING\r\n"s, Cmds({{"PI\0G"s}, {"PING"}}));
+  // The wait ends with Redis's too-big errors once more than 64 KB is buffered.
+  const std::string filler(70000, 'x');
+  CHECK(Whole("SET a v\0junk\r\n"s + filler + "\r\n") ==
+        Cmds({}, "Protocol error: too big inline request"));
+  CHECK(Whole("*1\0\r\n"s + filler) == Cmds({}, "Protocol error: too big mbulk count string"));
+  CHECK(Whole("*1\r\n$4\0\r\n"s + filler) == Cmds({}, "Protocol error: too big bulk count string"));
 }
 
 TEST_CASE("inline: unbalanced quotes") {

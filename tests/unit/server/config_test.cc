@@ -103,6 +103,10 @@ TEST_CASE("defaults print like Redis 7.0") {
       {"tcp-keepalive", "300"},
       {"protected-mode", "yes"},
       {"requirepass", ""},
+      {"http-port", "0"},
+      {"http-bind", "127.0.0.1"},
+      {"http-port-file", ""},
+      {"http-timeout", "60"},
       {"daemonize", "no"},
       {"loglevel", "notice"},
       {"logfile", ""},
@@ -270,6 +274,49 @@ TEST_CASE("command line: [config-file] [--name value ...] overrides the file") {
     Config e;
     REQUIRE(LoadArgs(&e, {"--port", "5", "--save"}).ok());
     CHECK(e.settings().save.empty());
+  }
+  SUBCASE("a list option's words may come as one argument, as redis-server takes them") {
+    Config d;
+    REQUIRE(LoadArgs(&d, {"--client-output-buffer-limit", "normal 8mb 4mb 5", "--save",
+                          "900 1 300 10", "--bind", "127.0.0.1   ::1 "})
+                .ok());
+    CHECK(d.settings().output_normal.hard == 8 * 1024 * 1024);
+    CHECK(d.settings().output_normal.soft == 4 * 1024 * 1024);
+    CHECK(d.settings().output_normal.soft_seconds == 5);
+    CHECK(d.settings().save == "900 1 300 10");
+    CHECK(d.settings().bind == std::vector<std::string>{"127.0.0.1", "::1"});
+    // Quotes inside the value are read with the config file's rules.
+    Config e;
+    REQUIRE(LoadArgs(&e, {"--client-output-buffer-limit", "pubsub \"1mb\" '1mb' 7"}).ok());
+    CHECK(e.settings().output_pubsub.hard == 1024 * 1024);
+    CHECK(e.settings().output_pubsub.soft_seconds == 7);
+    // The same in a file.
+    Config f;
+    REQUIRE(f.LoadString("client-output-buffer-limit \"normal 1mb 1mb 1\"\n").ok());
+    CHECK(f.settings().output_normal.hard == 1024 * 1024);
+    // Several values are taken as they are, each one word: two groups fail as in Redis.
+    Config g;
+    Status bad =
+        LoadArgs(&g, {"--client-output-buffer-limit", "normal 8mb 4mb 5", "pubsub 1mb 1mb 1"});
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.message().ends_with("Wrong number of arguments in buffer limit configuration."));
+    // A quoted value stays one word after the split.
+    Config h;
+    bad = LoadArgs(&h, {"--save", "\"900 1\""});
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.message().ends_with(">>> 'save \"\\\"900 1\\\"\"'\nInvalid save parameters"));
+    // Unbalanced quotes leave no values: redis-server then resets save and leaves the
+    // buffer limits alone.
+    Config i;
+    REQUIRE(LoadArgs(&i, {"--save", "a\"b", "--client-output-buffer-limit", "normal 1mb 1mb 1",
+                          "--client-output-buffer-limit", "normal \"8mb"})
+                .ok());
+    CHECK(i.settings().save.empty());
+    CHECK(i.settings().output_normal.hard == 1024 * 1024);
+    // A single-value option keeps its spaces.
+    Config j;
+    REQUIRE(LoadArgs(&j, {"--requirepass", "a b"}).ok());
+    CHECK(j.settings().requirepass == "a b");
   }
   SUBCASE("no arguments at all") {
     Config d;
@@ -542,7 +589,7 @@ TEST_CASE("CONFIG GET globs") {
   CHECK(names ==
         std::vector<std::string>{"maxclients", "maxkeys", "maxmemory", "maxmemory-policy"});
 
-  CHECK(c.Get("*").size() == 34);
+  CHECK(c.Get("*").size() == 38);
   CHECK(c.Get("*max*").size() == 6);  // plus proto-max-bulk-len, slowlog-max-len
   CHECK(c.Get("hz") == Pairs{{"hz", "10"}});
   CHECK(c.Get("H?") == Pairs{{"hz", "10"}});
@@ -756,9 +803,10 @@ TEST_CASE("conf/pykv.conf loads and documents every option") {
   CHECK(s.loglevel == "notice");
   CHECK(s.logfile.empty());
 
-  // Apart from appendonly, the shipped file states the defaults.
+  // Apart from appendonly and http-port, the shipped file states the defaults.
+  CHECK(s.http_port == 8080);
   Config defaults;
-  REQUIRE(defaults.SetAtRuntime({{"appendonly", "yes"}}).ok());
+  REQUIRE(defaults.SetAtRuntime({{"appendonly", "yes"}, {"http-port", "8080"}}).ok());
   CHECK(c.Get("*") == defaults.Get("*"));
 
   std::set<std::string> in_file;
