@@ -232,7 +232,7 @@ TEST_CASE("http: GET /kv/{key} is 200 with the item or 404") {
   CHECK(s.Do("GET", "/kv/abc%").status == 422);
 }
 
-TEST_CASE("http: PUT /kv/{key} keeps the TTL unless ttl_ms is given; 404 for a missing key") {
+TEST_CASE("http: PUT /kv/{key} keeps the TTL unless ttl_ms is given, 404 for a missing key") {
   if (ReferenceMode()) return;
   HttpFx s;
   CheckDetail(s.Do("PUT", "/kv/nosuch", Body(std::nullopt, "v")), 404, "Key not found");
@@ -281,7 +281,7 @@ TEST_CASE("http: PUT /kv/{key} keeps the TTL unless ttl_ms is given; 404 for a m
   CHECK(s({"GET", "x/y z"}) == Bulk("2"));
 }
 
-TEST_CASE("http: DELETE /kv/{key} is 200 {\"deleted\": true}, then 404") {
+TEST_CASE("http: DELETE /kv/{key} is 200 with deleted true, then 404") {
   if (ReferenceMode()) return;
   HttpFx s;
   CHECK(s({"SET", "k", "v"}).ok());
@@ -573,7 +573,7 @@ TEST_CASE("http: 405 with Allow for a method a route does not take") {
   }
 }
 
-TEST_CASE("http: an unknown path is 404 {\"detail\": \"Not Found\"}") {
+TEST_CASE("http: an unknown path is 404 Not Found") {
   if (ReferenceMode()) return;
   HttpFx s;
   for (const char* target : {"/nosuch", "/kvx", "/kv2/a", "/ui/nosuch.js", "/health/x"}) {
@@ -714,7 +714,7 @@ TEST_CASE("http: the web console, its assets and the docs page") {
 
 // ---- HTTP and RESP share one server ----
 
-TEST_CASE("http: a value that is not UTF-8 comes back base64 with \"encoding\": \"base64\"") {
+TEST_CASE("http: a value that is not UTF-8 comes back base64 with encoding base64") {
   if (ReferenceMode()) return;
   HttpFx s;
   CHECK(s({"SET", "bin",
