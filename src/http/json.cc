@@ -146,7 +146,10 @@ std::optional<KvBody> ParseKvBody(std::string_view body, const BodyRules& rules,
     return std::string(v.GetString(), n);
   };
   bool saw_key = false, saw_value = false;
-  for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
+  // Through a const reference: clang rejects comparing rapidjson's mutable member
+  // iterators under C++20 (-Wambiguous-reversed-operator), the const ones are fine.
+  const rapidjson::Value& object = doc;
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
     const std::string name(it->name.GetString(), it->name.GetStringLength());
     const rapidjson::Value& v = it->value;
     if (name == "key" && rules.key_allowed) {
