@@ -47,9 +47,10 @@ $(FUZZ_BUILD)/build.ninja:
 
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	mkdir -p $(FUZZ_BUILD)/corpus-resp $(FUZZ_BUILD)/corpus-reply
+	mkdir -p $(FUZZ_BUILD)/corpus-resp $(FUZZ_BUILD)/corpus-reply $(FUZZ_BUILD)/corpus-http
 	$(FUZZ_BUILD)/fuzz_resp_parser -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-resp tests/fuzz/corpus/resp
 	$(FUZZ_BUILD)/fuzz_reply_parser -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-reply tests/fuzz/corpus/reply
+	$(FUZZ_BUILD)/fuzz_http_request -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus-http tests/fuzz/corpus/http
 
 bench: deps build
 	tools/bench-vs-redis.sh
