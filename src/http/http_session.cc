@@ -44,6 +44,14 @@ void HttpSession::OnRead(size_t n) {
     request_started_ms_ = last_activity_ms_;
   }
   ProcessRequests();
+  // A client that sent "Expect: 100-continue" holds its body until told to go on (curl
+  // does for large bodies, else it stalls a second). The 100 must not overtake responses
+  // still owed to earlier requests, so it goes only when none is pending; a client that
+  // misses it sends the body after its own timeout anyway.
+  if (reader_.TakeContinue() && reader_.requests().empty() && !paused_ && !conn_->closing()) {
+    conn_->output().Append("HTTP/1.1 100 Continue\r\n\r\n");
+    ctx_.host->MarkPendingWrite(this);
+  }
 }
 
 void HttpSession::ProcessRequests() {

@@ -63,6 +63,8 @@ int RequestReader::OnMessageBegin(http_parser* p) {
   r->in_value_ = false;
   r->in_message_ = true;
   r->header_bytes_ = 0;
+  r->expect_continue_ = false;
+  r->continue_wanted_ = false;
   ++r->requests_begun_;
   return 0;
 }
@@ -103,6 +105,8 @@ void RequestReader::TakeHeader() {
     current_.authorization = value_;
   } else if (Is(field_, "content-type")) {
     current_.content_type = value_;
+  } else if (Is(field_, "expect")) {
+    expect_continue_ = Is(value_, "100-continue");
   }
   field_.clear();
   value_.clear();
@@ -118,6 +122,10 @@ int RequestReader::OnHeadersComplete(http_parser* p) {
   if ((p->flags & F_CONTENTLENGTH) != 0 && p->content_length > r->limits_->max_body_bytes) {
     return r->Fail(413, "request body too large");
   }
+  // An HTTP/1.0 request's expectation is ignored, as RFC 9110 requires.
+  const bool has_body =
+      (p->flags & F_CHUNKED) != 0 || ((p->flags & F_CONTENTLENGTH) != 0 && p->content_length > 0);
+  r->continue_wanted_ = r->expect_continue_ && has_body && p->http_major == 1 && p->http_minor >= 1;
   return 0;
 }
 
@@ -138,7 +146,14 @@ int RequestReader::OnMessageComplete(http_parser* p) {
   r->current_ = HttpRequest();
   r->in_message_ = false;
   r->header_bytes_ = 0;
+  r->continue_wanted_ = false;
   return 0;
+}
+
+bool RequestReader::TakeContinue() {
+  const bool wanted = continue_wanted_ && in_message_ && error_status_ == 0;
+  continue_wanted_ = false;
+  return wanted;
 }
 
 }  // namespace pykv::http

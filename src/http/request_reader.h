@@ -46,6 +46,9 @@ class RequestReader {
   bool in_request() const { return in_message_; }
   // Requests started so far: a change tells the caller a new one began.
   uint64_t requests_begun() const { return requests_begun_; }
+  // True once for a request whose headers asked "Expect: 100-continue" (HTTP/1.1) and whose
+  // body has yet to come: the client waits for "100 Continue" before sending it.
+  bool TakeContinue();
   // Bytes of the request being read (headers and body so far).
   size_t partial_bytes() const { return header_bytes_ + current_.body.size(); }
 
@@ -70,6 +73,8 @@ class RequestReader {
   std::string value_;
   bool in_value_ = false;
   bool in_message_ = false;
+  bool expect_continue_ = false;  // the request being read has Expect: 100-continue
+  bool continue_wanted_ = false;  // ... its headers are complete, its body is not
   size_t header_bytes_ = 0;
   uint64_t requests_begun_ = 0;
   std::deque<HttpRequest> done_;

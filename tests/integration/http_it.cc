@@ -942,6 +942,31 @@ TEST_CASE("http: chunked request bodies") {
   CHECK(c.WaitClosed());
 }
 
+TEST_CASE("http: Expect: 100-continue gets 100 Continue before the body is sent") {
+  if (ReferenceMode()) return;
+  HttpFx s;
+  const std::string body = Body("big", std::string(5000, 'x'));
+  HttpConn c(s.port);
+  REQUIRE(c.Send("POST /kv/ HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                 std::to_string(body.size()) + "\r\n\r\n"));
+  HttpReply interim = c.Read();
+  INFO(interim.Describe());
+  CHECK(interim.status == 100);
+  REQUIRE(c.Send(body));
+  CHECK(c.Read().status == 201);
+  // When the body comes right away the final response alone answers.
+  REQUIRE(
+      c.Send("PUT /kv/big HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 13\r\n\r\n"
+             "{\"value\":\"v\"}"));
+  CheckItem(c.Read(), 200, "big", "v");
+  CHECK(c.raw().pending().empty());
+  // A body over the limit is refused without a 100.
+  HttpConn big(s.port);
+  REQUIRE(
+      big.Send("POST /kv/ HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 20000000\r\n\r\n"));
+  CHECK(big.Read().status == 413);
+}
+
 TEST_CASE("http: Connection: close closes the connection after the response") {
   if (ReferenceMode()) return;
   HttpFx s;

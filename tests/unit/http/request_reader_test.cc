@@ -231,5 +231,46 @@ TEST_CASE("RequestReader: an incomplete request waits; after an error nothing mo
   CHECK(r.error_status() == 400);
 }
 
+TEST_CASE("RequestReader: Expect: 100-continue asks for a 100 once, while the body is due") {
+  const ReaderLimits limits = TestLimits();
+  RequestReader r(&limits);
+  r.Feed("POST /kv/ HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n");
+  CHECK_FALSE(r.TakeContinue());  // headers not complete yet
+  r.Feed("\r\n");
+  CHECK(r.TakeContinue());
+  CHECK_FALSE(r.TakeContinue());  // once
+  r.Feed("{}");
+  CHECK(r.requests().size() == 1);
+  CHECK_FALSE(r.TakeContinue());
+
+  // Not when the body came with the headers, there is no body, or the client is HTTP/1.0.
+  for (const char* input :
+       {"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}",
+        "GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n",
+        "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+        "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
+        "POST / HTTP/1.1\r\nExpect: something\r\nContent-Length: 2\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n"}) {
+    INFO(input);
+    RequestReader one(&limits);
+    one.Feed(input);
+    CHECK_FALSE(one.TakeContinue());
+  }
+  // Chunked bodies too; a body over the limit gets its 413 instead.
+  RequestReader chunked(&limits);
+  chunked.Feed("PUT /k HTTP/1.1\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n");
+  CHECK(chunked.TakeContinue());
+  RequestReader big(&limits);
+  big.Feed("PUT /k HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n");
+  CHECK_FALSE(big.TakeContinue());
+  CHECK(big.error_status() == 413);
+  // The next request starts afresh.
+  RequestReader two(&limits);
+  two.Feed(
+      "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx"
+      "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\n");
+  CHECK_FALSE(two.TakeContinue());
+}
+
 }  // namespace
 }  // namespace pykv::http
