@@ -881,6 +881,65 @@ TEST_CASE("http: pipelined requests sent in one write are answered in order") {
   CHECK(s({"DBSIZE"}) == Int(100));
 }
 
+TEST_CASE("http: pipelined requests whose responses outgrow the output buffer all come back") {
+  if (ReferenceMode()) return;
+  HttpFx s;
+  const std::string value(1 << 20, 'v');
+  CHECK(s({"SET", "big", value}).ok());
+  // 40 MiB of responses to a few kilobytes of requests: the server stops reading while its
+  // output is full and carries on once the client has read it.
+  const int n = 40;
+  std::string batch;
+  for (int i = 0; i < n; ++i) batch += BuildRequest("GET", "/kv/big");
+  batch += BuildRequest("GET", "/health");
+  HttpConn c(s.port);
+  REQUIRE(c.Send(batch));
+  int whole = 0;
+  for (int i = 0; i < n; ++i) {
+    HttpReply r = c.Read(false, milliseconds(30000));
+    if (r.status != 200) {
+      FAIL_CHECK("response " << i << ": " << r.Describe());
+      break;
+    }
+    whole += JsonStr(r.Json(), "value") == value;
+  }
+  CHECK(whole == n);
+  CHECK(JsonStr(c.Read().Json(), "status") == "ok");
+  CHECK(c.raw().pending().empty());
+}
+
+TEST_CASE("http: a request held by CLIENT PAUSE runs when the pause ends") {
+  if (ReferenceMode()) return;
+  HttpFx s;
+  CHECK(s({"SET", "k", "v"}).ok());
+  // WRITE pause: reads go on, writes wait.
+  CHECK(s({"CLIENT", "PAUSE", "100000", "WRITE"}).ok());
+  CheckItem(s.Do("GET", "/kv/k"), 200, "k", "v");
+  HttpConn w(s.port);
+  REQUIRE(
+      w.Send(BuildRequest("PUT", "/kv/k", Body(std::nullopt, "w")) + BuildRequest("GET", "/kv/k")));
+  HttpConn post(s.port);
+  REQUIRE(post.Send(BuildRequest("POST", "/kv/", Body("new", "n"))));
+  w.raw().Pump(milliseconds(300));
+  CHECK(w.raw().pending().empty());  // nothing answered while paused
+  CHECK(s({"GET", "k"}) == Bulk("v"));
+  CHECK(s({"CLIENT", "UNPAUSE"}).ok());
+  CheckItem(w.Read(), 200, "k", "w");
+  CheckItem(w.Read(), 200, "k", "w");
+  CHECK(post.Read().status == 201);
+  CHECK(s({"GET", "new"}) == Bulk("n"));
+  // ALL pause (which holds this RESP client too, so it ends by itself): the requests wait
+  // and then run in order.
+  CHECK(s({"CLIENT", "PAUSE", "500", "ALL"}).ok());
+  HttpConn r(s.port);
+  REQUIRE(r.Send(BuildRequest("GET", "/kv/k") + BuildRequest("DELETE", "/kv/k") +
+                 BuildRequest("GET", "/kv/k")));
+  CheckItem(r.Read(), 200, "k", "w");
+  CHECK(r.Read().status == 200);
+  CHECK(r.Read().status == 404);
+  CHECK(s({"EXISTS", "k"}) == Int(0));
+}
+
 TEST_CASE("http: a request split across many small TCP writes") {
   if (ReferenceMode()) return;
   HttpFx s;
