@@ -1,5 +1,7 @@
 #include "http/kv_api.h"
 
+#include <strings.h>
+
 #include <string_view>
 #include <vector>
 
@@ -374,8 +376,10 @@ std::optional<HttpResponse> KvApi::Handle(const HttpRequest& req, CommandRunner&
   if (!ctx_.requirepass->empty()) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string& auth = req.authorization;
+    // The scheme is case-insensitive (RFC 9110 11.1): "bearer" and "BEARER" count too.
     const bool ok =
-        auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0 &&
+        auth.size() > kBearer.size() &&
+        strncasecmp(auth.data(), kBearer.data(), kBearer.size()) == 0 &&
         ConstantTimeEquals(std::string_view(auth).substr(kBearer.size()), *ctx_.requirepass);
     if (!ok) {
       *route = "unauthorized";

@@ -644,6 +644,10 @@ TEST_CASE("http: with requirepass, 401 and WWW-Authenticate without the Bearer p
   CHECK(s.Do("GET", "/stats", "", auth).status == 200);
   CHECK(s.Do("GET", "/metrics", "", auth).status == 200);
   CHECK(s.Do("DELETE", "/kv/k", "", auth).status == 200);
+  // The scheme is case-insensitive; the password is not.
+  CHECK(s.Do("GET", "/kv/k", "", {{"Authorization", "bearer s3cret"}}).status == 404);
+  CHECK(s.Do("GET", "/kv/k", "", {{"Authorization", "BEARER s3cret"}}).status == 404);
+  CHECK(s.Do("GET", "/kv/k", "", {{"Authorization", "Bearer S3CRET"}}).status == 401);
   // /health is open, for load balancers.
   HttpReply h = s.Do("GET", "/health");
   CHECK(h.status == 200);

@@ -216,8 +216,10 @@ TEST_CASE("KvApi: with a password, nothing runs without the Bearer token; /healt
     CHECK(r.headers[0].second == "Bearer");
   }
   CHECK(a.run.commands.empty());
-  a.run.replies = {Null()};
-  CHECK(a.Do("GET", "/kv/k", "", "Bearer pw").status == 404);
+  for (const char* auth : {"Bearer pw", "bearer pw", "BEARER pw"}) {
+    a.run.replies = {Null()};
+    CHECK(a.Do("GET", "/kv/k", "", auth).status == 404);
+  }
   a.run.replies = {Bulk("# Server\r\nrole:master\r\nloading:0\r\naof_enabled:0\r\n")};
   HttpResponse h = a.Do("GET", "/health");
   CHECK(h.status == 200);
