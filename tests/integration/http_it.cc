@@ -658,6 +658,19 @@ TEST_CASE("http: a write on a read-only replica is 409 READONLY" * doctest::skip
   // Needs a replica, which PyKV does not have yet.
 }
 
+TEST_CASE("http: a write refused for memory is 507 with the server's message") {
+  if (ReferenceMode()) return;
+  HttpFx s({"--maxkeys", "1", "--maxmemory-policy", "noeviction"});
+  CHECK(s.Do("POST", "/kv/", Body("a", "1")).status == 201);
+  CheckDetail(s.Do("POST", "/kv/", Body("b", "2")), 507,
+              "OOM command not allowed when the number of keys > 'maxkeys'.");
+  CHECK(s({"EXISTS", "b"}) == Int(0));
+  // Reads and deletes still work.
+  CHECK(s.Do("GET", "/kv/a").status == 200);
+  CHECK(s.Do("DELETE", "/kv/a").status == 200);
+  CHECK(s.Do("POST", "/kv/", Body("b", "2")).status == 201);
+}
+
 TEST_CASE("http: GET /health and /stats") {
   if (ReferenceMode()) return;
   HttpFx s;
