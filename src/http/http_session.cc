@@ -68,7 +68,17 @@ void HttpSession::ProcessRequests() {
       return;
     }
     ctx_.stats->Count(route, r->status);
-    const bool keep_alive = req.keep_alive;
+    bool keep_alive = req.keep_alive;
+    if (r->status == 401) {
+      // A wrong or missing bearer token counts as a failed AUTH: logged at most once a
+      // second, and the connection is closed after too many in a row.
+      state_.authenticated = false;
+      ctx_.executor->dispatcher().RecordAuthFailure(state_);
+      state_.authenticated = true;
+      if (state_.close_after_reply) keep_alive = false;
+    } else if (!req.authorization.empty()) {
+      ctx_.executor->dispatcher().RecordAuthSuccess(state_);
+    }
     Respond(*r, keep_alive, req.head);
     queue.pop_front();
     if (!keep_alive) {

@@ -8,6 +8,9 @@ namespace {
 // Reading stops while this much output is queued (or the soft limit, when lower), so a
 // client that pipelines without reading cannot make the server buffer without bound.
 constexpr size_t kPauseReadingOutput = 16 * 1024 * 1024;
+// A client that has not authenticated gets nothing but error replies; one that lets them
+// pile up unread (a password-guessing pipeline) is closed past this.
+constexpr size_t kUnauthenticatedOutputLimit = 1024 * 1024;
 }  // namespace
 
 ClientSession::ClientSession(const SessionContext& ctx, std::unique_ptr<net::Connection> conn,
@@ -114,7 +117,8 @@ const OutputLimit& ClientSession::output_limit() const {
 bool ClientSession::CloseIfOverHardLimit() {
   const OutputLimit& lim = output_limit();
   size_t pending = conn_->pending_output();
-  if (lim.hard == 0 || pending <= lim.hard) return false;
+  const bool over_unauthenticated = !state_.authenticated && pending > kUnauthenticatedOutputLimit;
+  if (!over_unauthenticated && (lim.hard == 0 || pending <= lim.hard)) return false;
   spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits ({} bytes).",
                state_.id, state_.addr, pending);
   ++ctx_.host->net_stats().client_output_buffer_limit_disconnections;

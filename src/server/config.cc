@@ -439,8 +439,8 @@ OptionSpec Databases() {
 std::vector<OptionSpec> BuildSpecs() {
   std::vector<OptionSpec> t;
   // Network
-  t.push_back(Bind(kImmutable));
-  t.push_back(Int("port", &Settings::port, 0, 65535, kImmutable));
+  t.push_back(Bind(kMutable));
+  t.push_back(Int("port", &Settings::port, 0, 65535, kMutable));
   t.push_back(String("port-file", &Settings::port_file, kImmutable));
   t.push_back(Int("tcp-backlog", &Settings::tcp_backlog, 0, kIntMax, kImmutable));
   t.push_back(ClampedInt("maxclients", &Settings::maxclients, 1, kUint32Max, 1, kIntMax, kMutable));

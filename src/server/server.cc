@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "common/logging.h"
 #include "common/memory.h"
@@ -102,8 +103,18 @@ void Server::OnConfigChange(std::string_view name) {
 
 Status Server::Listen() {
   const Settings& s = settings();
-  int port = s.port;
-  for (const std::string& raw : s.bind) {
+  Status st = ListenResp(s.bind, s.port);
+  if (!st.ok()) return st;
+  if (!s.pidfile.empty()) {
+    std::ofstream f(s.pidfile, std::ios::trunc);
+    f << getpid() << "\n";
+  }
+  return ListenHttp(s.http_bind, s.http_port);
+}
+
+Status Server::OpenRespListeners(const std::vector<std::string>& bind, int port,
+                                 std::vector<std::unique_ptr<net::Listener>>* out, int* bound) {
+  for (const std::string& raw : bind) {
     bool optional;
     std::string host(StripOptional(raw, &optional));
     auto l = std::make_unique<net::Listener>(
@@ -111,30 +122,49 @@ Status Server::Listen() {
     // Out of descriptors: refused with the maxclients error, and counted as Redis would.
     l->set_overload_reply("-ERR max number of clients reached\r\n");
     l->set_on_overload([this] { ++stats_.rejected_connections; });
-    Status st = l->Listen(host, port, s.tcp_backlog);
+    Status st = l->Listen(host, port, settings().tcp_backlog);
     if (!st.ok()) {
       l->Close();
       if (optional) {
         spdlog::warn("Could not bind {} (optional): {}", host, st.message());
-        listeners_.push_back(std::move(l));  // freed with the loop, after its close callback
         continue;
       }
-      listeners_.push_back(std::move(l));
+      for (auto& opened : *out) opened->Close();
+      out->clear();
       return Status::IoError("Could not create server TCP listening socket " + host + ":" +
                              std::to_string(port) + ": " + st.message());
     }
     // With port 0 every address shares the port the first one got.
     port = l->port();
     spdlog::info("Listening on {}:{}", host, port);
-    listeners_.push_back(std::move(l));
+    out->push_back(std::move(l));
   }
-  bound_port_ = port;
-  WritePortFile(s.port_file, port);
-  if (!s.pidfile.empty()) {
-    std::ofstream f(s.pidfile, std::ios::trunc);
-    f << getpid() << "\n";
+  *bound = port;
+  return Status::Ok();
+}
+
+Status Server::ListenResp(const std::vector<std::string>& bind, int port) {
+  // The old sockets close first so that the same address and port can be bound again
+  // (CONFIG SET bind with an overlapping list); on failure they are opened again, as
+  // Redis does.
+  const bool had_listeners = !listeners_.empty();
+  for (auto& l : listeners_) l->Close();
+  listeners_.clear();
+  std::vector<std::unique_ptr<net::Listener>> fresh;
+  int bound = 0;
+  Status st = OpenRespListeners(bind, port, &fresh, &bound);
+  if (!st.ok()) {
+    if (had_listeners) {
+      Status again = OpenRespListeners(settings().bind, bound_port_, &listeners_, &bound);
+      if (!again.ok())
+        spdlog::warn("Could not listen again after a failed change: {}", again.message());
+    }
+    return st;
   }
-  return ListenHttp(s.http_bind, s.http_port);
+  listeners_ = std::move(fresh);
+  bound_port_ = bound;
+  WritePortFile(settings().port_file, bound);
+  return Status::Ok();
 }
 
 Status Server::ListenHttp(const std::string& host, int port) {
@@ -461,6 +491,28 @@ Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>&
         http_port = static_cast<int>(v);
         http_changed = true;
       }
+    }
+  }
+  std::optional<std::vector<std::string>> bind;
+  std::optional<int> port;
+  for (const auto& [name, value] : pairs) {
+    if (EqualsIgnoreCase(name, "bind")) {
+      std::vector<std::string> addrs;
+      if (resp::SplitArgs(value, &addrs)) {
+        if (addrs.size() == 1 && addrs[0].empty()) addrs.clear();  // bind "" binds nothing
+        bind = std::move(addrs);
+      }
+    } else if (EqualsIgnoreCase(name, "port")) {
+      int64_t v = 0;
+      if (ParseInt64(value, &v) && v >= 0 && v <= 65535) port = static_cast<int>(v);
+    }
+  }
+  if ((bind && *bind != settings().bind) || (port && *port != bound_port_)) {
+    Status st = ListenResp(bind ? *bind : settings().bind, port ? *port : bound_port_);
+    if (!st.ok()) {
+      const char* arg = port ? "port" : "bind";
+      return Status::IoError(std::string("ERR CONFIG SET failed (possibly related to argument '") +
+                             arg + "') - Unable to listen on this port: " + st.message());
     }
   }
   if (http_changed && (http_bind != settings().http_bind || http_port != settings().http_port)) {

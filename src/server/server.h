@@ -87,6 +87,11 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
 
  private:
   Status Listen();
+  // (Re)opens the RESP listeners on bind:port (CONFIG SET bind/port re-listen at run time).
+  // On failure the previous addresses are opened again and the error is returned.
+  Status ListenResp(const std::vector<std::string>& bind, int port);
+  Status OpenRespListeners(const std::vector<std::string>& bind, int port,
+                           std::vector<std::unique_ptr<net::Listener>>* out, int* bound);
   void OnAccept(std::unique_ptr<net::Connection> conn);
   // (Re)starts the HTTP listener on host:port (port 0: off, unless http-port-file asks for
   // any free port). On failure the previous listener keeps serving.

@@ -299,5 +299,22 @@ TEST_CASE("hostile: password guessing on one connection is cut off after 10 fail
   CHECK(Cmd(c, {"PING"}) == St("PONG"));
 }
 
+TEST_CASE("hostile: an unauthenticated client that leaves its error replies unread is closed") {
+  if (ReferenceMode()) return;  // Redis 7.0 buffers them up to the normal class limit
+  TestServer srv({"--requirepass", "s3cret"});
+  RawConn raw(srv.port());
+  REQUIRE(raw.connected());
+  // Every command answers -NOAUTH; nothing is read, so the replies pile up on the server
+  // once the socket buffers are full. The send may fail when the server gives up.
+  std::string burst;
+  const std::string get = Resp({"GET", "k"});
+  for (int i = 0; i < 400000; ++i) burst += get;
+  (void)raw.Send(burst);
+  CHECK(raw.WaitClosed(seconds(20)));
+  Conn c = srv.Connect();
+  REQUIRE(Cmd(c, {"AUTH", "s3cret"}).ok());
+  CHECK(InfoInt(c.get(), "stats", "client_output_buffer_limit_disconnections") == 1);
+}
+
 }  // namespace
 }  // namespace pykv::it
