@@ -175,7 +175,7 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "mem_allocator", AllocatorName());
     Field(&o, "lazyfree_pending_objects", "0");
   } else if (name == "persistence") {
-    o = PersistenceInfo();
+    o = persistence_->Info();
   } else if (name == "stats") {
     o += "# Stats\r\n";
     const cmd::DispatcherStats& d = dispatcher_->stats();

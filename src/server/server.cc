@@ -49,10 +49,14 @@ class Server::Refused final : public net::ConnectionHandler {
 
 Server::Server(Config config) : config_(std::move(config)) {
   stats_.start_time_ms = clock_->NowMs();
-  last_save_unix_ = stats_.start_time_ms / 1000;
   keyspace_ = std::make_unique<store::Keyspace>(clock_, RandomSipHashKey());
-  dispatcher_ = std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, this, &command_clock_);
-  executor_ = std::make_unique<cmd::RequestExecutor>(dispatcher_.get(), &command_clock_, this);
+  persistence_ =
+      std::make_unique<PersistenceService>(&command_clock_, keyspace_.get(), &settings());
+  dispatcher_ =
+      std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, persistence_.get(), &command_clock_);
+  persistence_->set_dispatcher(dispatcher_.get());
+  executor_ = std::make_unique<cmd::RequestExecutor>(dispatcher_.get(), &command_clock_,
+                                                     persistence_.get());
   registry_ = std::make_unique<ClientRegistry>(dispatcher_.get());
   http_api_ = std::make_unique<http::KvApi>(http::ApiContext{&settings().requirepass,
                                                              &settings().proto_max_bulk_len,
@@ -67,8 +71,7 @@ Server::Server(Config config) : config_(std::move(config)) {
 Server::~Server() {
   // Sessions reference the dispatcher; drop them first.
   registry_.reset();
-  loader_.reset();
-  aof_.reset();
+  persistence_.reset();
   dispatcher_.reset();
   keyspace_.reset();
 }
@@ -89,11 +92,8 @@ void Server::ApplySettings() {
 }
 
 void Server::OnConfigChange(std::string_view name) {
-  if (name == "appendonly" && !settings().appendonly) DisableAof();
-  if (name == "appendfsync" && aof_ && aof_->writer_ready()) {
-    StatusOr<persistence::FsyncPolicy> p = persistence::ParseFsyncPolicy(settings().appendfsync);
-    if (p.ok()) aof_->writer().set_policy(*p);
-  }
+  if (name == "appendonly" && !settings().appendonly) persistence_->Disable();
+  if (name == "appendfsync") persistence_->ApplyFsyncPolicy();
   if (name == "loglevel") {
     Status st = SetLogLevel(settings().loglevel);
     if (!st.ok()) spdlog::warn("loglevel: {}", st.message());
@@ -240,7 +240,7 @@ Status Server::Run() {
   });
   spdlog::info("Server initialized; port {}", bound_port_);
   if (settings().appendonly) {
-    st = StartLoading();
+    st = persistence_->StartLoading();
     if (!st.ok()) {
       spdlog::critical("{}", st.message());
       fatal_ = st;
@@ -262,20 +262,7 @@ void Server::StopServing() {
   shutting_down_ = true;
   for (auto& l : listeners_) l->Close();
   if (http_listener_) http_listener_->Close();
-  uint64_t durable = UINT64_MAX;
-  if (aof_) {
-    if (aof_->initial_rewrite_pending()) {
-      // CONFIG SET appendonly yes is still writing the data set: finish it here rather
-      // than exit with no AOF (Redis refuses to shut down in this state instead).
-      spdlog::warn("Writing the initial AOF in the foreground before exiting");
-      Status s = aof_->CompleteInitialRewriteNow(*keyspace_);
-      if (!s.ok()) spdlog::warn("Could not write the initial AOF: {}", s.message());
-    }
-    // Everything acknowledged or about to be is written and fsynced before anyone is told.
-    Status s = aof_->Shutdown();
-    if (!s.ok()) spdlog::warn("Error closing the AOF at shutdown: {}", s.message());
-    if (aof_->writer_ready() || !s.ok()) durable = aof_->writer().durable_seq();
-  }
+  const uint64_t durable = persistence_->Shutdown();
   registry_->FlushAndCloseAll(durable);
   loop_.Stop();
 }
@@ -363,9 +350,8 @@ void Server::BeforeSleep() {
   closed_http_listeners_.clear();
   deferred_free_.clear();
   // The AOF is written (and under appendfsync always, fsynced) before any reply goes out.
-  FlushAof();
-  const uint64_t durable = aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
-  registry_->FlushReady(durable, clock_->NowMs());
+  persistence_->Flush();
+  registry_->FlushReady(persistence_->durable_offset(), clock_->NowMs());
 }
 
 void Server::Cron() {
@@ -393,7 +379,7 @@ void Server::Cron() {
     dispatcher_->latency().Add("expire-cycle", ms, now / 1000);
   }
   keyspace_->RehashStep(1000);
-  PersistenceCron(now);
+  persistence_->Cron(now);
   registry_->Cron(now, settings().timeout);
 }
 
@@ -525,8 +511,8 @@ Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>&
   for (const auto& [name, value] : pairs) {
     // Turning the AOF on writes the whole data set first; only then does the option
     // change, so a failure leaves both as they were.
-    if (name == "appendonly" && EqualsIgnoreCase(value, "yes") && !aof_) {
-      Status st = EnableAof();
+    if (name == "appendonly" && EqualsIgnoreCase(value, "yes") && !persistence_->enabled()) {
+      Status st = persistence_->Enable();
       if (!st.ok()) {
         return Status::IoError(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - " + st.message());
@@ -534,8 +520,29 @@ Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>&
     }
   }
   Status st = config_.SetAtRuntime(pairs);
-  if (!st.ok() && aof_ && !settings().appendonly) DisableAof();
+  if (!st.ok() && persistence_->enabled() && !settings().appendonly) persistence_->Disable();
   return st;
+}
+
+bool Server::LoadStep() {
+  StatusOr<bool> more = persistence_->LoadStep();
+  if (more.ok()) return *more;
+  spdlog::critical("{}", more.status().message());
+  fatal_ = more.status();
+  StopServing();
+  return false;
+}
+
+Status Server::BackgroundRewriteAof() {
+  return persistence_->BackgroundRewrite();
+}
+
+Status Server::SaveNow() {
+  return persistence_->SaveNow();
+}
+
+Status Server::DebugReload(bool rewrite_first) {
+  return persistence_->DebugReload(rewrite_first);
 }
 
 Status Server::ConfigRewrite() {

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "commands/dispatcher.h"
-#include "commands/mutation_sink.h"
 #include "commands/request_executor.h"
 #include "commands/server_context.h"
 #include "common/clock.h"
@@ -22,13 +21,10 @@
 #include "http/kv_api.h"
 #include "net/listener.h"
 #include "net/loop.h"
-#include "persistence/aof.h"
-#include "persistence/aof_loader.h"
-#include "persistence/rewrite_backoff.h"
 #include "resp/request_parser.h"
-#include "server/aof_flusher.h"
 #include "server/client_registry.h"
 #include "server/config.h"
+#include "server/persistence_service.h"
 #include "store/keyspace.h"
 
 namespace pykv::server {
@@ -39,7 +35,7 @@ struct ServerStats {
   int64_t start_time_ms = 0;
 };
 
-class Server final : public cmd::ServerContext, public cmd::MutationSink {
+class Server final : public cmd::ServerContext {
  public:
   explicit Server(Config config);
   ~Server() override;
@@ -70,20 +66,14 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   Status BackgroundRewriteAof() override;
   Status SaveNow() override;
   Status DebugReload(bool rewrite_first) override;
-  const std::string& PersistenceError() const override { return aof_flusher_.error(); }
+  const std::string& PersistenceError() const override { return persistence_->error(); }
   bool IsReadonlyReplica() const override { return false; }
-  int64_t LastSaveTime() const override { return last_save_unix_; }
+  int64_t LastSaveTime() const override { return persistence_->last_save_unix(); }
   int64_t UptimeSeconds() const override;
   size_t UsedMemory() const override;
   uint64_t ProtoMaxBulkLen() const override { return settings().proto_max_bulk_len; }
   void SetActiveExpire(bool on) override { active_expire_ = on; }
   bool DebugAllowed(const cmd::ClientState& client) const override;
-
-  // ---- cmd::MutationSink ----
-  void Propagate(cmd::Args argv) override;
-  // Position of the last mutation handed to the AOF (0 without one). A client whose
-  // replies acknowledge writes up to N is flushed only once the AOF made N durable.
-  uint64_t offset() const override;
 
  private:
   Status Listen();
@@ -106,23 +96,8 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   void StopServing();
   std::string InfoSection(const std::string& name);
   void WritePortFile(const std::string& path, int port);
-  // ---- persistence ----
-  persistence::AofOptions AofOptionsFromSettings() const;
-  // Start-up: reads the manifest and starts loading (LOADING until done).
-  Status StartLoading();
-  std::unique_ptr<persistence::AofLoader> MakeLoader();
   // One slice of loading; false when done (or failed: the server then stops).
   bool LoadStep();
-  Status FinishLoading();
-  // Loads the whole AOF synchronously (DEBUG LOADAOF/RELOAD).
-  Status LoadAllNow();
-  // Writes (and per policy fsyncs) what the mutations of this iteration appended.
-  void FlushAof();
-  void PersistenceCron(int64_t now);
-  // CONFIG SET appendonly yes/no.
-  Status EnableAof();
-  void DisableAof();
-  std::string PersistenceInfo();
   class Refused;
   // Sends what the connection's output holds (a refusal), then closes it.
   void RefuseConnection(std::unique_ptr<net::Connection> conn);
@@ -135,6 +110,7 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   net::Loop loop_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::unique_ptr<store::Keyspace> keyspace_;
+  std::unique_ptr<PersistenceService> persistence_;  // the dispatcher's mutation sink
   std::unique_ptr<cmd::Dispatcher> dispatcher_;
   std::unique_ptr<cmd::RequestExecutor> executor_;
   std::unique_ptr<ClientRegistry> registry_;
@@ -153,19 +129,8 @@ class Server final : public cmd::ServerContext, public cmd::MutationSink {
   int64_t ops_sample_ms_ = 0;
   bool active_expire_ = true;
   bool shutting_down_ = false;
-  int64_t last_save_unix_ = 0;
   int bound_port_ = 0;
   ServerStats stats_;
-  AofFlusher aof_flusher_{clock_};  // non-empty error() while the AOF cannot be written
-  std::unique_ptr<persistence::Aof> aof_;
-  // CONFIG SET appendonly yes: when the initial rewrite was last started (retries).
-  static constexpr int64_t kInitialRewriteRetryMs = 1000;
-  int64_t last_initial_rewrite_try_ms_ = 0;
-  persistence::RewriteBackoff rewrite_backoff_;  // spaces out cron rewrites that keep failing
-  std::unique_ptr<persistence::AofLoader> loader_;
-  cmd::ClientState loader_client_;
-  resp::ReplyWriter discard_writer_;  // replies of replayed commands go nowhere
-  int64_t loading_started_ms_ = 0;
   Status fatal_;  // set when the server must stop with an error (e.g. a damaged AOF)
 };
 

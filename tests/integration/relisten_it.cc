@@ -46,7 +46,7 @@ std::string Ping(int port) {
   return c.ReadReply();
 }
 
-TEST_CASE("CONFIG SET port moves the RESP listener; a busy port is refused") {
+TEST_CASE("CONFIG SET port moves the RESP listener, a busy port is refused") {
   TestServer srv;
   Conn c = srv.Connect();
   RawConn old_client(srv.port());

@@ -5,8 +5,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "net/loop.h"
@@ -146,13 +148,20 @@ void CheckEmfile(const std::string& overload_reply) {
     setrlimit(RLIMIT_NOFILE, &saved);
     victims.clear();
 
-    Client c;
-    if (c.Connect(port) && c.Send("alive\n")) c.ReadExactly(6, &reply);
+    // The loop thread may still be between its last refusal and getting its spare
+    // descriptor back when the limit is restored: a connection in that window is refused
+    // too (and counted). The listener must accept again soon after, so a bounded number
+    // of tries gets through.
+    for (int attempt = 0; attempt < 50 && reply.empty(); ++attempt) {
+      Client c;
+      if (c.Connect(port) && c.Send("alive\n")) c.ReadExactly(6, &reply);
+      if (reply.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   });
   setrlimit(RLIMIT_NOFILE, &saved);
   CHECK(ok);
   CHECK(dropped == kVictims);
-  CHECK(overloads == kVictims);
+  CHECK(overloads >= kVictims);
   CHECK(heard == std::vector<std::string>(kVictims, overload_reply));
   CHECK(server.accepted.load() == 1);
   CHECK(reply == "ALIVE\n");

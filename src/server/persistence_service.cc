@@ -1,15 +1,12 @@
-// The server's side of persistence: loading at start-up (sliced, so clients get -LOADING
-// and INFO meanwhile), feeding mutations to the AOF, writing it before replies go out,
-// compaction, and the commands that act on it (BGREWRITEAOF, SAVE, DEBUG RELOAD, CONFIG SET
-// appendonly).
+#include "server/persistence_service.h"
+
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <string>
 
 #include "common/numbers.h"
 #include "resp/command_encoder.h"
-#include "server/client_session.h"
-#include "server/server.h"
 
 namespace pykv::server {
 
@@ -17,8 +14,19 @@ namespace {
 constexpr int64_t kLoadSliceUs = 20000;  // one loading step; the loop polls between
 }  // namespace
 
-persistence::AofOptions Server::AofOptionsFromSettings() const {
-  const Settings& s = settings();
+PersistenceService::PersistenceService(CommandClock* clock, store::Keyspace* keyspace,
+                                       const Settings* settings)
+    : clock_(clock), keyspace_(keyspace), settings_(settings), flusher_(clock) {
+  last_save_unix_ = clock_->NowMs() / 1000;
+}
+
+PersistenceService::~PersistenceService() {
+  loader_.reset();
+  aof_.reset();
+}
+
+persistence::AofOptions PersistenceService::OptionsFromSettings() const {
+  const Settings& s = *settings_;
   persistence::AofOptions o;
   o.dir = s.appenddirname;  // relative to dir, which is the working directory
   o.prefix = s.appendfilename;
@@ -27,11 +35,11 @@ persistence::AofOptions Server::AofOptionsFromSettings() const {
   return o;
 }
 
-uint64_t Server::offset() const {
+uint64_t PersistenceService::offset() const {
   return aof_ && aof_->writer_ready() ? aof_->writer().appended_seq() : 0;
 }
 
-void Server::Propagate(cmd::Args argv) {
+void PersistenceService::Propagate(cmd::Args argv) {
   // One encoding, for the AOF now and for replica links later.
   if (aof_ && aof_->writer_ready()) {
     resp::EncodeCommand(argv, &aof_->writer().buffer());
@@ -39,15 +47,15 @@ void Server::Propagate(cmd::Args argv) {
   }
 }
 
-std::unique_ptr<persistence::AofLoader> Server::MakeLoader() {
+std::unique_ptr<persistence::AofLoader> PersistenceService::MakeLoader() {
   loader_client_.kind = cmd::ClientKind::kAofLoader;
   loader_client_.authenticated = true;
   persistence::AofLoaderOptions o;
   o.aof_dir = aof_->options().dir;
   o.filename_prefix = aof_->options().prefix;
-  o.load_truncated = settings().aof_load_truncated;
+  o.load_truncated = settings_->aof_load_truncated;
   return std::make_unique<persistence::AofLoader>(
-      persistence::FileOps::Posix(), keyspace_.get(),
+      persistence::FileOps::Posix(), keyspace_,
       [this](std::span<const std::string_view> argv) {
         // The loader is an internal client: CLIENT PAUSE never postpones it.
         (void)dispatcher_->Execute(loader_client_, discard_writer_, argv);
@@ -55,9 +63,9 @@ std::unique_ptr<persistence::AofLoader> Server::MakeLoader() {
       std::move(o));
 }
 
-Status Server::StartLoading() {
+Status PersistenceService::StartLoading() {
   aof_ = std::make_unique<persistence::Aof>(persistence::FileOps::Posix(), clock_,
-                                            AofOptionsFromSettings());
+                                            OptionsFromSettings());
   Status s = aof_->Init();
   if (!s.ok()) return s;
   loader_ = MakeLoader();
@@ -71,31 +79,24 @@ Status Server::StartLoading() {
   return Status::Ok();
 }
 
-bool Server::LoadStep() {
+StatusOr<bool> PersistenceService::LoadStep() {
   // One instant per slice of a few milliseconds: every key loaded in it is judged against
   // the same time, for one clock read instead of one or two per key.
   StatusOr<bool> done = [this] {
-    CommandClock::Scope frozen(&command_clock_);
+    CommandClock::Scope frozen(clock_);
     return loader_->Step(kLoadSliceUs);
   }();
   if (!done.ok()) {
-    spdlog::critical("{}", done.status().message());
-    fatal_ = done.status();
     loader_.reset();
-    StopServing();
-    return false;
+    return done.status();
   }
   if (!*done) return true;
   Status s = FinishLoading();
-  if (!s.ok()) {
-    spdlog::critical("{}", s.message());
-    fatal_ = s;
-    StopServing();
-  }
+  if (!s.ok()) return s;
   return false;
 }
 
-Status Server::FinishLoading() {
+Status PersistenceService::FinishLoading() {
   loader_.reset();
   keyspace_->set_expire_enabled(true);
   dispatcher_->set_loading(false);
@@ -105,7 +106,7 @@ Status Server::FinishLoading() {
   return Status::Ok();
 }
 
-Status Server::LoadAllNow() {
+Status PersistenceService::LoadAllNow() {
   if (!aof_) return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   if (aof_->initial_rewrite_pending()) {
     // The files do not hold the data set yet: loading them would lose it.
@@ -125,18 +126,44 @@ Status Server::LoadAllNow() {
   return Status::Ok();
 }
 
-void Server::FlushAof() {
+void PersistenceService::Flush() {
   if (!aof_ || !aof_->writer_ready()) return;
-  aof_flusher_.Flush(aof_->writer());
+  flusher_.Flush(aof_->writer());
 }
 
-void Server::PersistenceCron(int64_t now) {
+uint64_t PersistenceService::durable_offset() const {
+  return aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
+}
+
+void PersistenceService::ApplyFsyncPolicy() {
+  if (!aof_ || !aof_->writer_ready()) return;
+  StatusOr<persistence::FsyncPolicy> p = persistence::ParseFsyncPolicy(settings_->appendfsync);
+  if (p.ok()) aof_->writer().set_policy(*p);
+}
+
+uint64_t PersistenceService::Shutdown() {
+  if (!aof_) return UINT64_MAX;
+  if (aof_->initial_rewrite_pending()) {
+    // CONFIG SET appendonly yes is still writing the data set: finish it here rather
+    // than exit with no AOF (Redis refuses to shut down in this state instead).
+    spdlog::warn("Writing the initial AOF in the foreground before exiting");
+    Status s = aof_->CompleteInitialRewriteNow(*keyspace_);
+    if (!s.ok()) spdlog::warn("Could not write the initial AOF: {}", s.message());
+  }
+  // Everything acknowledged or about to be is written and fsynced before anyone is told.
+  Status s = aof_->Shutdown();
+  if (!s.ok()) spdlog::warn("Error closing the AOF at shutdown: {}", s.message());
+  if (aof_->writer_ready() || !s.ok()) return aof_->writer().durable_seq();
+  return UINT64_MAX;
+}
+
+void PersistenceService::Cron(int64_t now) {
   if (!aof_) return;
   aof_->PollRewrite();
-  const Settings& s = settings();
+  const Settings& s = *settings_;
   const bool initial = aof_->initial_rewrite_pending();
   const bool due = initial ? now - last_initial_rewrite_try_ms_ >= kInitialRewriteRetryMs
-                           : aof_->writer_ready() && aof_flusher_.error().empty() &&
+                           : aof_->writer_ready() && flusher_.error().empty() &&
                                  aof_->ShouldAutoRewrite(s.auto_aof_rewrite_percentage,
                                                          s.auto_aof_rewrite_min_size);
   if (!due || aof_->rewrite_in_progress()) return;
@@ -161,14 +188,14 @@ void Server::PersistenceCron(int64_t now) {
   if (!st.ok()) spdlog::warn("{}", st.message());
 }
 
-Status Server::BackgroundRewriteAof() {
+Status PersistenceService::BackgroundRewrite() {
   if (!aof_ || !aof_->writer_ready()) {
     return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   }
   return aof_->StartBackgroundRewrite(*keyspace_);
 }
 
-Status Server::SaveNow() {
+Status PersistenceService::SaveNow() {
   if (!aof_ || !aof_->writer_ready()) {
     return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   }
@@ -178,7 +205,7 @@ Status Server::SaveNow() {
   return Status::Ok();
 }
 
-Status Server::DebugReload(bool rewrite_first) {
+Status PersistenceService::DebugReload(bool rewrite_first) {
   if (rewrite_first) {
     Status s = SaveNow();
     if (!s.ok()) return s;
@@ -186,10 +213,10 @@ Status Server::DebugReload(bool rewrite_first) {
   return LoadAllNow();
 }
 
-Status Server::EnableAof() {
+Status PersistenceService::Enable() {
   if (aof_) return Status::Ok();
   auto aof = std::make_unique<persistence::Aof>(persistence::FileOps::Posix(), clock_,
-                                                AofOptionsFromSettings());
+                                                OptionsFromSettings());
   // Files left from an earlier run hold data this server no longer has; the base the
   // child writes replaces them (and start-up removes what no manifest names). As in
   // Redis, the data set is written in the background: the loop keeps serving.
@@ -202,14 +229,14 @@ Status Server::EnableAof() {
   return Status::Ok();
 }
 
-void Server::DisableAof() {
+void PersistenceService::Disable() {
   if (!aof_) return;
   aof_.reset();  // aborts a rewrite, flushes and fsyncs, closes
-  aof_flusher_.Reset();
+  flusher_.Reset();
   spdlog::info("AOF disabled");
 }
 
-std::string Server::PersistenceInfo() {
+std::string PersistenceService::Info() {
   std::string o = "# Persistence\r\n";
   auto f = [&o](const char* k, const std::string& v) {
     o += k;
@@ -253,7 +280,7 @@ std::string Server::PersistenceInfo() {
   f("aof_last_bgrewrite_status", !rs || rs->last_ok ? "ok" : "err");
   n("aof_rewrites", rs ? static_cast<int64_t>(rs->rewrites) : 0);
   n("aof_rewrites_consecutive_failures", rs ? static_cast<int64_t>(rs->consecutive_failures) : 0);
-  f("aof_last_write_status", aof_flusher_.error().empty() ? "ok" : "err");
+  f("aof_last_write_status", flusher_.error().empty() ? "ok" : "err");
   if (on && aof_->writer_ready()) {
     const persistence::AofWriter& w = aof_->writer();
     n("aof_current_size", static_cast<int64_t>(aof_->current_size()));
@@ -263,7 +290,7 @@ std::string Server::PersistenceInfo() {
     n("aof_pending_bio_fsync", 0);
     n("aof_delayed_fsync", 0);
     n("aof_fsyncs", static_cast<int64_t>(w.fsync_count()));
-    if (!aof_flusher_.error().empty()) f("aof_last_write_error", aof_flusher_.error());
+    if (!flusher_.error().empty()) f("aof_last_write_error", flusher_.error());
   }
   n("latest_fork_usec", rs ? rs->last_fork_usec : 0);
   return o;

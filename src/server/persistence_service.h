@@ -1,0 +1,93 @@
+// PersistenceService: the server's side of the AOF. It loads the data set at start-up
+// (sliced, so clients get -LOADING and INFO meanwhile), is the dispatcher's mutation sink
+// (one RESP encoding of every change into the AOF writer's buffer, whose byte offset is
+// the ack barrier), writes the AOF before replies go out, runs compaction from the cron
+// (with back-off), and serves the commands that act on it (BGREWRITEAOF, SAVE, DEBUG
+// RELOAD, CONFIG SET appendonly) and INFO persistence. Owned by the Server; loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "commands/client_state.h"
+#include "commands/dispatcher.h"
+#include "commands/mutation_sink.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "persistence/aof.h"
+#include "persistence/aof_loader.h"
+#include "persistence/rewrite_backoff.h"
+#include "resp/reply_writer.h"
+#include "server/aof_flusher.h"
+#include "server/config.h"
+#include "store/keyspace.h"
+
+namespace pykv::server {
+
+class PersistenceService final : public cmd::MutationSink {
+ public:
+  PersistenceService(CommandClock* clock, store::Keyspace* keyspace, const Settings* settings);
+  ~PersistenceService() override;
+  // The dispatcher runs the replayed commands; it is built after this sink.
+  void set_dispatcher(cmd::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
+
+  // ---- cmd::MutationSink ----
+  void Propagate(cmd::Args argv) override;
+  uint64_t offset() const override;
+
+  // Everything up to this offset is written (and under always, fsynced); UINT64_MAX
+  // without an AOF, so nothing waits.
+  uint64_t durable_offset() const;
+
+  // Start-up: reads the manifest and starts loading (LOADING until done).
+  Status StartLoading();
+  // One slice of loading: true when more remains, false when done; an error stops the
+  // server.
+  StatusOr<bool> LoadStep();
+  // Writes (and per policy fsyncs) what the mutations of this iteration appended.
+  void Flush();
+  // Rewrite polling, automatic and retried rewrites.
+  void Cron(int64_t now_ms);
+  // Shutdown: finishes a pending initial rewrite, flushes, fsyncs and closes; returns the
+  // offset clients may be told about.
+  uint64_t Shutdown();
+  // CONFIG SET appendonly yes / no, appendfsync.
+  Status Enable();
+  void Disable();
+  bool enabled() const { return aof_ != nullptr; }
+  void ApplyFsyncPolicy();
+
+  Status BackgroundRewrite();
+  Status SaveNow();
+  Status DebugReload(bool rewrite_first);
+  // Non-empty while the AOF cannot be written (-MISCONF).
+  const std::string& error() const { return flusher_.error(); }
+  int64_t last_save_unix() const { return last_save_unix_; }
+  std::string Info();
+
+ private:
+  persistence::AofOptions OptionsFromSettings() const;
+  std::unique_ptr<persistence::AofLoader> MakeLoader();
+  Status FinishLoading();
+  // Loads the whole AOF synchronously (DEBUG LOADAOF/RELOAD).
+  Status LoadAllNow();
+
+  CommandClock* clock_;
+  store::Keyspace* keyspace_;
+  const Settings* settings_;
+  cmd::Dispatcher* dispatcher_ = nullptr;
+  AofFlusher flusher_;  // non-empty error() while the AOF cannot be written
+  std::unique_ptr<persistence::Aof> aof_;
+  // CONFIG SET appendonly yes: when the initial rewrite was last started (retries).
+  static constexpr int64_t kInitialRewriteRetryMs = 1000;
+  int64_t last_initial_rewrite_try_ms_ = 0;
+  persistence::RewriteBackoff rewrite_backoff_;  // spaces out cron rewrites that keep failing
+  std::unique_ptr<persistence::AofLoader> loader_;
+  cmd::ClientState loader_client_;
+  resp::ReplyWriter discard_writer_;  // replies of replayed commands go nowhere
+  int64_t loading_started_ms_ = 0;
+  int64_t last_save_unix_ = 0;
+};
+
+}  // namespace pykv::server
