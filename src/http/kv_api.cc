@@ -251,14 +251,12 @@ class Routes {
   std::optional<HttpResponse> Health() {
     auto r = Info("everything");
     if (!r) return std::nullopt;
-    const auto info = ParseInfo(r->str);
-    auto field = [&](const char* name) {
-      auto it = info.find(name);
-      return it == info.end() ? std::string() : it->second;
-    };
-    const bool loading = field("loading") == "1";
+    const InfoMap info = ParseInfo(r->str);
+    const bool loading = InfoNumber(info, "loading") == 1;
     std::string aof = "off";
-    if (field("aof_enabled") == "1") aof = field("aof_last_write_status") == "ok" ? "ok" : "error";
+    if (InfoNumber(info, "aof_enabled") == 1) {
+      aof = InfoField(info, "aof_last_write_status", "ok") == "ok" ? "ok" : "error";
+    }
     const bool ok = !loading && aof != "error";
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
@@ -266,13 +264,13 @@ class Routes {
     w.Key("status");
     w.String(ok ? "ok" : "unavailable");
     w.Key("role");
-    WriteString(w, field("role"));
+    WriteString(w, InfoField(info, "role", ""));
     w.Key("loading");
     w.Bool(loading);
     w.Key("aof");
     WriteString(w, aof);
     w.Key("uptime_seconds");
-    w.Int64(std::atoll(field("uptime_in_seconds").c_str()));
+    w.Int64(InfoNumber(info, "uptime_in_seconds"));
     w.EndObject();
     return Json(ok ? 200 : 503, std::string(sb.GetString(), sb.GetSize()));
   }
@@ -280,16 +278,11 @@ class Routes {
   std::optional<HttpResponse> Stats() {
     auto r = Info("everything");
     if (!r) return std::nullopt;
-    const auto info = ParseInfo(r->str);
-    auto field = [&](const char* name) {
-      auto it = info.find(name);
-      return it == info.end() ? std::string() : it->second;
-    };
-    auto number = [&](const char* name) { return std::atoll(field(name).c_str()); };
-    int64_t keys = 0, expires = 0;
-    const std::string db0 = field("db0");
-    std::sscanf(db0.c_str(), "keys=%lld,expires=%lld", reinterpret_cast<long long*>(&keys),
-                reinterpret_cast<long long*>(&expires));
+    const InfoMap info = ParseInfo(r->str);
+    auto number = [&](const char* name) { return InfoNumber(info, name); };
+    const std::string_view db0 = InfoField(info, "db0", "");
+    const int64_t keys = std::atoll(std::string(InfoSubField(db0, "keys")).c_str());
+    const int64_t expires = std::atoll(std::string(InfoSubField(db0, "expires")).c_str());
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
     w.StartObject();
@@ -302,7 +295,7 @@ class Routes {
     w.Key("used_memory");
     w.Int64(number("used_memory"));
     w.Key("used_memory_human");
-    WriteString(w, field("used_memory_human"));
+    WriteString(w, InfoField(info, "used_memory_human", ""));
     w.Key("connected_clients");
     w.Int64(number("connected_clients"));
     w.Key("total_commands_processed");
@@ -310,7 +303,7 @@ class Routes {
     w.Key("uptime_seconds");
     w.Int64(number("uptime_in_seconds"));
     w.Key("role");
-    WriteString(w, field("role"));
+    WriteString(w, InfoField(info, "role", ""));
     w.EndObject();
     return Json(200, std::string(sb.GetString(), sb.GetSize()));
   }

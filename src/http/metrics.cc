@@ -1,30 +1,13 @@
 #include "http/metrics.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
 namespace pykv::http {
 
 namespace {
-
-std::string_view Field(const std::unordered_map<std::string, std::string>& info,
-                       const std::string& name, std::string_view fallback = "0") {
-  auto it = info.find(name);
-  return it == info.end() ? fallback : std::string_view(it->second);
-}
-
-// "keys=3,expires=1,avg_ttl=0" -> the value of one sub-field.
-std::string_view SubField(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    std::string_view part = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    const size_t eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
-  }
-  return "0";
-}
 
 // Label values escape backslash, double quote and newline.
 std::string Label(std::string_view v) {
@@ -85,7 +68,28 @@ std::string Seconds(uint64_t us) {
 
 }  // namespace
 
-std::unordered_map<std::string, std::string> ParseInfo(std::string_view info) {
+std::string_view InfoField(const InfoMap& info, const std::string& name,
+                           std::string_view fallback) {
+  auto it = info.find(name);
+  return it == info.end() ? fallback : std::string_view(it->second);
+}
+
+std::string_view InfoSubField(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view part = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    const size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return part.substr(eq + 1);
+  }
+  return "0";
+}
+
+int64_t InfoNumber(const InfoMap& info, const std::string& name) {
+  return std::atoll(std::string(InfoField(info, name)).c_str());
+}
+
+InfoMap ParseInfo(std::string_view info) {
   std::unordered_map<std::string, std::string> out;
   while (!info.empty()) {
     const size_t nl = info.find('\n');
@@ -105,42 +109,45 @@ std::string RenderMetrics(std::string_view info_text, const cmd::DispatcherStats
   const auto info = ParseInfo(info_text);
   Exposition e;
   e.One("pykv_uptime_seconds", "gauge", "Seconds since the server started.",
-        Field(info, "uptime_in_seconds"));
+        InfoField(info, "uptime_in_seconds"));
   e.One("pykv_connected_clients", "gauge", "Client connections open (RESP and HTTP).",
-        Field(info, "connected_clients"));
+        InfoField(info, "connected_clients"));
   e.One("pykv_connections_received_total", "counter", "Connections accepted.",
-        Field(info, "total_connections_received"));
+        InfoField(info, "total_connections_received"));
   e.One("pykv_rejected_connections_total", "counter", "Connections refused (maxclients).",
-        Field(info, "rejected_connections"));
+        InfoField(info, "rejected_connections"));
   e.One("pykv_commands_processed_total", "counter", "Commands executed.",
-        Field(info, "total_commands_processed"));
+        InfoField(info, "total_commands_processed"));
   e.One("pykv_memory_used_bytes", "gauge", "Memory in use (INFO used_memory).",
-        Field(info, "used_memory"));
-  e.One("pykv_memory_max_bytes", "gauge", "maxmemory (0 = no limit).", Field(info, "maxmemory"));
-  const std::string_view db0 = Field(info, "db0", "");
-  e.One("pykv_keys", "gauge", "Keys in the data set.", SubField(db0, "keys"));
-  e.One("pykv_keys_with_expiry", "gauge", "Keys with a time to live.", SubField(db0, "expires"));
+        InfoField(info, "used_memory"));
+  e.One("pykv_memory_max_bytes", "gauge", "maxmemory (0 = no limit).",
+        InfoField(info, "maxmemory"));
+  const std::string_view db0 = InfoField(info, "db0", "");
+  e.One("pykv_keys", "gauge", "Keys in the data set.", InfoSubField(db0, "keys"));
+  e.One("pykv_keys_with_expiry", "gauge", "Keys with a time to live.",
+        InfoSubField(db0, "expires"));
   e.One("pykv_expired_keys_total", "counter", "Keys removed because their TTL passed.",
-        Field(info, "expired_keys"));
+        InfoField(info, "expired_keys"));
   e.One("pykv_evicted_keys_total", "counter", "Keys evicted by maxmemory or maxkeys.",
-        Field(info, "evicted_keys"));
+        InfoField(info, "evicted_keys"));
   e.One("pykv_keyspace_hits_total", "counter", "Key lookups that found the key.",
-        Field(info, "keyspace_hits"));
+        InfoField(info, "keyspace_hits"));
   e.One("pykv_keyspace_misses_total", "counter", "Key lookups that did not find the key.",
-        Field(info, "keyspace_misses"));
+        InfoField(info, "keyspace_misses"));
   e.One("pykv_loading", "gauge", "1 while the data set is loading from the AOF.",
-        Field(info, "loading"));
+        InfoField(info, "loading"));
   e.One("pykv_aof_enabled", "gauge", "1 when the append-only file is on.",
-        Field(info, "aof_enabled"));
+        InfoField(info, "aof_enabled"));
   e.One("pykv_aof_last_write_ok", "gauge", "1 when the last AOF write succeeded.",
-        Field(info, "aof_last_write_status", "ok") == "ok" ? "1" : "0");
+        InfoField(info, "aof_last_write_status", "ok") == "ok" ? "1" : "0");
   e.One("pykv_aof_rewrite_in_progress", "gauge", "1 while a rewrite child runs.",
-        Field(info, "aof_rewrite_in_progress"));
+        InfoField(info, "aof_rewrite_in_progress"));
   e.One("pykv_aof_current_size_bytes", "gauge", "Size of the AOF (base and increments).",
-        Field(info, "aof_current_size"));
+        InfoField(info, "aof_current_size"));
   e.One("pykv_aof_base_size_bytes", "gauge", "Size of the AOF base at the last rewrite.",
-        Field(info, "aof_base_size"));
-  e.One("pykv_aof_fsyncs_total", "counter", "fsync calls on the AOF.", Field(info, "aof_fsyncs"));
+        InfoField(info, "aof_base_size"));
+  e.One("pykv_aof_fsyncs_total", "counter", "fsync calls on the AOF.",
+        InfoField(info, "aof_fsyncs"));
 
   // cmdstat_get:calls=2,usec=10,usec_per_call=5.00,rejected_calls=0,failed_calls=0
   std::map<std::string, std::string_view> cmdstats;
@@ -149,12 +156,12 @@ std::string RenderMetrics(std::string_view info_text, const cmd::DispatcherStats
   }
   e.Family("pykv_command_calls_total", "counter", "Calls per command.");
   for (const auto& [cmd, v] : cmdstats) {
-    e.Sample("pykv_command_calls_total", "cmd=\"" + Label(cmd) + "\"", SubField(v, "calls"));
+    e.Sample("pykv_command_calls_total", "cmd=\"" + Label(cmd) + "\"", InfoSubField(v, "calls"));
   }
   e.Family("pykv_command_failed_calls_total", "counter", "Calls per command that failed.");
   for (const auto& [cmd, v] : cmdstats) {
     e.Sample("pykv_command_failed_calls_total", "cmd=\"" + Label(cmd) + "\"",
-             SubField(v, "failed_calls"));
+             InfoSubField(v, "failed_calls"));
   }
 
   e.Family("pykv_http_requests_total", "counter", "HTTP requests answered, by route and status.");

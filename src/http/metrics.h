@@ -4,6 +4,7 @@
 // /stats and /health use. Pure functions; loop thread (the stats are the loop's).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -13,8 +14,16 @@
 
 namespace pykv::http {
 
+using InfoMap = std::unordered_map<std::string, std::string>;
 // "field:value" lines of INFO text; section headers and blank lines are skipped.
-std::unordered_map<std::string, std::string> ParseInfo(std::string_view info);
+InfoMap ParseInfo(std::string_view info);
+// One field, or fallback when INFO has none.
+std::string_view InfoField(const InfoMap& info, const std::string& name,
+                           std::string_view fallback = "0");
+// A numeric field (0 when absent).
+int64_t InfoNumber(const InfoMap& info, const std::string& name);
+// One sub-field of a "k=v,k=v" value, e.g. keys of "keys=3,expires=1,avg_ttl=0" ("0" if none).
+std::string_view InfoSubField(std::string_view list, std::string_view name);
 
 std::string RenderMetrics(std::string_view info, const cmd::DispatcherStats& commands,
                           const HttpStats& http);
