@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/out_buffer.h"
+#include "fuzz_check.h"
 #include "http/kv_api.h"
 #include "http/request_reader.h"
 #include "http/response.h"
@@ -40,15 +41,6 @@ using pykv::http::ReaderLimits;
 using pykv::http::RequestReader;
 using pykv::resp::ReplyValue;
 using Type = ReplyValue::Type;
-
-// A failed property is a finding: print and abort so libFuzzer saves the input.
-#define FUZZ_CHECK(cond)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "property failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                             \
-    }                                                                           \
-  } while (0)
 
 constexpr size_t kHeader = 8;
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/out_buffer.h"
+#include "fuzz_check.h"
 #include "resp/reply_parser.h"
 #include "resp/reply_writer.h"
 
@@ -29,15 +30,6 @@ using pykv::resp::ReplyWriter;
 using Limits = ReplyParser::Limits;
 using Result = ReplyParser::Result;
 using Type = ReplyValue::Type;
-
-// A failed property is a finding: print and abort so libFuzzer saves the input.
-#define FUZZ_CHECK(cond)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "property failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                             \
-    }                                                                           \
-  } while (0)
 
 // Doubles compare by bit pattern (so -0 and 0 differ), every NaN alike.
 std::string DoubleKey(double d) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/out_buffer.h"
+#include "fuzz_check.h"
 #include "resp/command_encoder.h"
 #include "resp/reply_writer.h"
 #include "resp/request_parser.h"
@@ -31,15 +32,6 @@ using pykv::resp::ParserLimits;
 using pykv::resp::ReplyWriter;
 using pykv::resp::RequestParser;
 using Result = RequestParser::Result;
-
-// A failed property is a finding: print and abort so libFuzzer saves the input.
-#define FUZZ_CHECK(cond)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "property failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                             \
-    }                                                                           \
-  } while (0)
 
 struct Parsed {
   std::vector<std::vector<std::string>> commands;

@@ -28,14 +28,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string Resp(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) {
-    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
-  }
-  return out;
-}
-
 std::string ReadText(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -22,14 +22,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string Resp(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) {
-    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
-  }
-  return out;
-}
-
 TEST_CASE("pipelining 10,000 commands in one write") {
   Fx s;
   const int n = 10000;

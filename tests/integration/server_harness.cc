@@ -814,4 +814,12 @@ TestServer::~TestServer() {
   Cleanup();
 }
 
+std::string Resp(const std::vector<std::string>& args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) {
+    out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
+  }
+  return out;
+}
+
 }  // namespace pykv::it

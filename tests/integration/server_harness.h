@@ -141,6 +141,9 @@ class RawConn {
   bool closed_ = false;
 };
 
+// A command as a client sends it (RESP multibulk), for raw-socket tests.
+std::string Resp(const std::vector<std::string>& args);
+
 // Length of the first complete RESP2/RESP3 reply at the start of `buf`; 0 if incomplete,
 // std::string::npos if malformed.
 size_t RespReplyLength(std::string_view buf);
