@@ -1,4 +1,4 @@
-// Connection: one accepted TCP connection. Bytes in go to a ConnectionHandler; bytes out
+// Connection: one TCP connection, accepted (Listener) or opened (Connector). Bytes in go to a ConnectionHandler; bytes out
 // are appended to output() and sent by Flush(), which tries uv_try_write first and queues
 // the rest as a single uv_write. A Connection is owned by whoever the Listener handed it
 // to, but may be destroyed only after its handler's OnClose() ran (libuv frees the handle
@@ -99,6 +99,8 @@ class Connection {
   // The Listener fills the addresses and socket options after uv_accept, and hands a
   // connection it could not accept to CloseOrphan().
   friend class Listener;
+  // The Connector does the same after an outgoing connect completes.
+  friend class Connector;
   // False when the peer is already gone (no address to read).
   [[nodiscard]] bool InitAfterAccept();
   // Closes a connection nobody owns; it frees itself in its close callback.
