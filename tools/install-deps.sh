@@ -14,6 +14,7 @@ packages=(
   chromium
   wrk nginx curl python3-fastapi python3-uvicorn
   libhttp-parser-dev rapidjson-dev prometheus
+  libcurl4-openssl-dev libedit-dev
 )
 # Node.js and npm drive the browser test (tests/e2e). NodeSource's nodejs package bundles npm
 # and conflicts with Debian's npm package, so each is asked for only when its command is missing.

@@ -56,16 +56,15 @@ TEST_CASE("Connector: connects to a numeric address and the Connection carries b
   std::unique_ptr<Connection> conn;
   std::unique_ptr<Collector> collector;
   std::string peer;
-  connector.Start("127.0.0.1", server.port(), 2000,
-                  [&](StatusOr<std::unique_ptr<Connection>> r) {
-                    REQUIRE(r.ok());
-                    conn = std::move(r).value();
-                    peer = conn->peer_address();
-                    collector = std::make_unique<Collector>(&loop, &server, conn.get(), 6);
-                    conn->Start(collector.get());
-                    conn->output().Append("hello\n");
-                    conn->Flush();
-                  });
+  connector.Start("127.0.0.1", server.port(), 2000, [&](StatusOr<std::unique_ptr<Connection>> r) {
+    REQUIRE(r.ok());
+    conn = std::move(r).value();
+    peer = conn->peer_address();
+    collector = std::make_unique<Collector>(&loop, &server, conn.get(), 6);
+    conn->Start(collector.get());
+    conn->output().Append("hello\n");
+    conn->Flush();
+  });
   CHECK(connector.busy());
   RunBounded(loop, &server);
   CHECK_FALSE(connector.busy());
