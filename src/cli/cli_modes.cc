@@ -1,0 +1,164 @@
+#include "cli/cli_modes.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <thread>
+
+#include "cli/interactive.h"
+#include "resp/split_args.h"
+
+namespace pykv::cli {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool StartsStream(std::string_view name) {
+  return EqualsIgnoreCase(name, "subscribe") || EqualsIgnoreCase(name, "psubscribe") ||
+         EqualsIgnoreCase(name, "ssubscribe") || EqualsIgnoreCase(name, "monitor");
+}
+
+void Print(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+OutputMode ChooseMode(const CliOptions& o) {
+  if (o.force_raw) return OutputMode::kRaw;
+  if (o.force_human) return OutputMode::kHuman;
+  return isatty(STDOUT_FILENO) ? OutputMode::kHuman : OutputMode::kRaw;
+}
+
+// Runs one command and prints its outcome: kOk, kErrorReply, or kLost when no reply could
+// be had (the message is printed; there is no point going on).
+enum class Outcome { kOk, kErrorReply, kLost };
+using Execute = std::function<Outcome(std::span<const std::string>)>;
+
+// One command, -r times, -i seconds apart.
+int RunRepeated(const Execute& execute, const CliOptions& o) {
+  int status = 0;
+  for (int64_t i = 0; o.repeat < 0 || i < o.repeat; ++i) {
+    if (i > 0 && o.interval_s > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.interval_s));
+    }
+    Outcome outcome = execute(o.command);
+    if (outcome == Outcome::kLost) return 1;
+    status = outcome == Outcome::kOk ? 0 : 1;
+  }
+  return status;
+}
+
+// Piped stdin: one command per line, split with redis-cli's quoting rules. The exit status
+// is 1 when any command got an error reply.
+int RunStdin(const Execute& execute) {
+  int status = 0;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> argv;
+    if (!resp::SplitArgs(line, &argv)) {
+      std::fputs("Invalid argument(s)\n", stderr);
+      status = 1;
+      continue;
+    }
+    if (argv.empty()) continue;
+    if (EqualsIgnoreCase(argv[0], "quit") || EqualsIgnoreCase(argv[0], "exit")) break;
+    Outcome outcome = execute(argv);
+    if (outcome == Outcome::kLost) return 1;
+    if (outcome == Outcome::kErrorReply) status = 1;
+  }
+  return status;
+}
+
+}  // namespace
+
+int PrintResult(CommandRunner& runner, std::span<const std::string> argv,
+                const StatusOr<resp::ReplyValue>& reply, OutputMode mode) {
+  if (!reply.ok()) {
+    std::fprintf(stderr, "%s\n", reply.status().message().c_str());
+    return 1;
+  }
+  int status = reply->is_error() ? 1 : 0;
+  if (argv.empty() || reply->is_error() || !StartsStream(argv[0])) {
+    Print(FormatReply(reply.value(), mode));
+    return status;
+  }
+  if (mode == OutputMode::kHuman && !EqualsIgnoreCase(argv[0], "monitor")) {
+    Print("Reading messages... (press Ctrl-C to quit)\n");
+  }
+  Print(FormatReply(reply.value(), mode));
+  for (;;) {
+    StatusOr<resp::ReplyValue> next = runner.ReadMore();
+    if (!next.ok()) {
+      std::fprintf(stderr, "%s\n", next.status().message().c_str());
+      return 1;
+    }
+    Print(FormatReply(*next, mode));
+  }
+}
+
+int RunCli(CliOptions o) {
+  if (!o.uri.empty()) {
+    Status st = ApplyUri(o.uri, &o.connect);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
+    }
+  }
+  if (!o.connect.password.empty() && !o.no_auth_warning) {
+    std::fputs(
+        "Warning: Using a password with '-a' or '-u' option on the command line interface may "
+        "not be safe.\n",
+        stderr);
+  }
+  if (o.last_arg_from_stdin) {
+    if (o.command.empty()) {
+      std::fputs("-x needs a command to append stdin to\n", stderr);
+      return 1;
+    }
+    o.command.emplace_back(std::istreambuf_iterator<char>(std::cin),
+                           std::istreambuf_iterator<char>());
+  }
+  const OutputMode mode = ChooseMode(o);
+  o.sentinel.failover_wait_ms = static_cast<uint64_t>(std::max(0.0, o.failover_timeout_s) * 1000);
+
+  if (!o.sentinel_list.empty() || !o.sentinel.master.empty()) {
+    if (o.sentinel.master.empty()) {
+      std::fputs("--sentinel needs --master NAME\n", stderr);
+      return 1;
+    }
+    if (o.sentinel_list.empty()) o.sentinel_list = "127.0.0.1:26379";
+    Status st = ParseSentinelList(o.sentinel_list, &o.sentinel.sentinels);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
+    }
+  }
+  CommandRunner runner(o.connect, o.sentinel);
+  Execute execute = [&](std::span<const std::string> argv) {
+    StatusOr<resp::ReplyValue> reply = runner.Run(argv);
+    int status = PrintResult(runner, argv, reply, mode);
+    if (!reply.ok()) return Outcome::kLost;
+    return status == 0 ? Outcome::kOk : Outcome::kErrorReply;
+  };
+  if (!o.command.empty()) return RunRepeated(execute, o);
+  if (!isatty(STDIN_FILENO)) return RunStdin(execute);
+  return RunInteractive(runner, mode);
+}
+
+}  // namespace pykv::cli
