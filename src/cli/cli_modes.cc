@@ -89,6 +89,7 @@ int RunStdin(const Execute& execute) {
 
 int PrintResult(CommandRunner& runner, std::span<const std::string> argv,
                 const StatusOr<resp::ReplyValue>& reply, OutputMode mode) {
+  if (RepliesWithText(argv)) mode = OutputMode::kText;
   if (!reply.ok()) {
     std::fprintf(stderr, "%s\n", reply.status().message().c_str());
     return 1;

@@ -1,5 +1,8 @@
 #include "cli/reply_format.h"
 
+#include <cctype>
+#include <string_view>
+
 #include "resp/split_args.h"
 
 namespace pykv::cli {
@@ -140,7 +143,29 @@ void AppendRaw(const ReplyValue& r, std::string* out) {
   }
 }
 
+bool Is(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool RepliesWithText(std::span<const std::string> argv) {
+  if (argv.empty()) return false;
+  const std::string& cmd = argv[0];
+  if (Is(cmd, "info") || Is(cmd, "lolwut")) return true;
+  if (argv.size() < 2) return false;
+  const std::string& sub = argv[1];
+  if (Is(cmd, "client")) return Is(sub, "list") || Is(sub, "info");
+  if (Is(cmd, "memory")) return Is(sub, "doctor") || Is(sub, "malloc-stats");
+  if (Is(cmd, "latency")) return Is(sub, "doctor") || Is(sub, "graph");
+  if (Is(cmd, "debug")) return Is(sub, "htstats") || Is(sub, "htstats-key");
+  if (Is(cmd, "cluster")) return Is(sub, "nodes") || Is(sub, "info");
+  return false;
+}
 
 std::string FormatReply(const resp::ReplyValue& reply, OutputMode mode) {
   std::string out;
@@ -148,7 +173,7 @@ std::string FormatReply(const resp::ReplyValue& reply, OutputMode mode) {
     AppendHuman(reply, "", &out);
   } else {
     AppendRaw(reply, &out);
-    out += '\n';
+    if (mode == OutputMode::kRaw) out += '\n';
   }
   return out;
 }

@@ -9,15 +9,22 @@
 // Pure functions; any thread.
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "resp/reply_parser.h"
 
 namespace pykv::cli {
 
-enum class OutputMode { kHuman, kRaw };
+// kText is kRaw without the final newline: the server's text already ends with one.
+enum class OutputMode { kHuman, kRaw, kText };
 
-// The text to print for one reply, ending with a newline.
+// Commands whose reply is text meant to be read as it is (INFO, CLIENT LIST and INFO,
+// LATENCY DOCTOR and GRAPH, MEMORY DOCTOR and MALLOC-STATS, LOLWUT, ...): redis-cli prints
+// them as kText even on a terminal, and so does pykv-cli.
+bool RepliesWithText(std::span<const std::string> argv);
+
+// The text to print for one reply, ending with a newline (kText: as the reply has it).
 std::string FormatReply(const resp::ReplyValue& reply, OutputMode mode);
 
 }  // namespace pykv::cli

@@ -623,22 +623,32 @@ void TestServer::Start(ServerOptions opts) {
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
 
-  std::vector<std::string> argv = {ServerBinary()};
-  if (!opts.config_text.empty()) {
+  using Program = ServerOptions::Program;
+  const bool sentinel = opts.program == Program::kSentinel;
+  const bool reference = opts.program != Program::kPyKV || ReferenceMode();
+  std::vector<std::string> argv = {opts.program == Program::kPyKV ? ServerBinary()
+                                                                  : "/usr/bin/redis-server"};
+  if (!opts.config_text.empty() || sentinel) {
     std::ofstream(config_path()) << opts.config_text;
     argv.push_back(config_path());
   }
   std::string port_file = dir_ + "/port";
   int fixed_port = 0;
-  if (ReferenceMode()) {
+  if (sentinel) {
     fixed_port = FreeTcpPort();
-    argv.insert(argv.end(), {"--port", std::to_string(fixed_port), "--bind", "127.0.0.1", "-::1",
-                             "--save", "", "--appendonly", "no"});
+    argv.insert(argv.end(), {"--sentinel", "--port", std::to_string(fixed_port), "--bind",
+                             "127.0.0.1", "--dir", dir_, "--logfile", log_path()});
   } else {
-    argv.insert(argv.end(), {"--port", "0", "--port-file", port_file});
+    if (reference) {
+      fixed_port = FreeTcpPort();
+      argv.insert(argv.end(), {"--port", std::to_string(fixed_port), "--bind", "127.0.0.1", "-::1",
+                               "--save", "", "--appendonly", "no"});
+    } else {
+      argv.insert(argv.end(), {"--port", "0", "--port-file", port_file});
+    }
+    argv.insert(argv.end(),
+                {"--dir", dir_, "--logfile", log_path(), "--enable-debug-command", "yes"});
   }
-  argv.insert(argv.end(),
-              {"--dir", dir_, "--logfile", log_path(), "--enable-debug-command", "yes"});
   if (opts.http) argv.insert(argv.end(), {"--http-port", "0", "--http-port-file", HttpPortFile()});
   argv.insert(argv.end(), opts.args.begin(), opts.args.end());
 
@@ -673,7 +683,7 @@ void TestServer::Start(ServerOptions opts) {
                              LogTail(30));
   };
   // 1. The port file (PyKV writes it once it listens).
-  if (ReferenceMode()) {
+  if (reference) {
     port_ = fixed_port;
   } else {
     std::string previous;

@@ -170,6 +170,11 @@ struct ServerOptions {
   // Also serve HTTP on a free port (`--http-port 0 --http-port-file <dir>/http-port`, before
   // `args`, which may override them); http_port() tells which.
   bool http = false;
+  // Which program: pykv-server (or the reference server of PYKV_IT_REFERENCE_SERVER),
+  // Debian's redis-server, or redis-server in sentinel mode (config_text is then the
+  // sentinel's configuration; sentinel rewrites that file).
+  enum class Program { kPyKV, kRedis, kSentinel };
+  Program program = Program::kPyKV;
 };
 
 class TestServer {
