@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <iterator>
 #include <thread>
 
+#include "cli/http_mode.h"
 #include "cli/interactive.h"
 #include "resp/split_args.h"
 
@@ -35,7 +38,9 @@ bool StartsStream(std::string_view name) {
 
 void Print(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  // SIGPIPE is ignored (a server closing mid-write must not kill the client), so a reader
+  // that went away (`pykv-cli monitor | head`) shows up here: stop, as SIGPIPE would have.
+  if (std::fflush(stdout) != 0) std::exit(1);
 }
 
 OutputMode ChooseMode(const CliOptions& o) {
@@ -114,6 +119,7 @@ int PrintResult(CommandRunner& runner, std::span<const std::string> argv,
 }
 
 int RunCli(CliOptions o) {
+  std::signal(SIGPIPE, SIG_IGN);
   if (!o.uri.empty()) {
     Status st = ApplyUri(o.uri, &o.connect);
     if (!st.ok()) {
@@ -137,6 +143,25 @@ int RunCli(CliOptions o) {
   }
   const OutputMode mode = ChooseMode(o);
   o.sentinel.failover_wait_ms = static_cast<uint64_t>(std::max(0.0, o.failover_timeout_s) * 1000);
+
+  if (!o.http_urls.empty()) {
+    HttpModeOptions http;
+    http.urls = o.http_urls;
+    http.token = o.connect.password;
+    http.failover_wait_ms = o.sentinel.failover_wait_ms;
+    HttpCommandRunner runner(http);
+    Execute execute = [&](std::span<const std::string> argv) {
+      StatusOr<resp::ReplyValue> reply = runner.Execute(argv);
+      if (!reply.ok()) {
+        std::fprintf(stderr, "%s\n", reply.status().message().c_str());
+        return Outcome::kLost;
+      }
+      Print(FormatReply(reply.value(), mode));
+      return reply->is_error() ? Outcome::kErrorReply : Outcome::kOk;
+    };
+    if (!o.command.empty()) return RunRepeated(execute, o);
+    return RunStdin(execute);
+  }
 
   if (!o.sentinel_list.empty() || !o.sentinel.master.empty()) {
     if (o.sentinel.master.empty()) {

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
                "Do not warn about a password given on the command line");
   app.add_option("--http", opts.http_urls,
                  "Send commands to the /kv HTTP API at URL (URL1,URL2: follow the primary)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_option("--sentinel", opts.sentinel_list,
                  "Ask these sentinels (host:port[,host:port]) where the primary is");
   app.add_option("--master", opts.sentinel.master, "The master name the sentinels monitor");
