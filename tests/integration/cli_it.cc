@@ -106,6 +106,19 @@ TEST_CASE("pykv-cli: every reply type, raw when piped and formatted with --no-ra
   CHECK(CliAt(p, {"get", "neg"}).out == "-1\n");
 }
 
+TEST_CASE("pykv-cli: the pykv link runs the design's example") {
+  TestServer server;
+  const std::string pykv = (std::filesystem::path(PYKV_CLI_BIN).parent_path() / "pykv").string();
+  REQUIRE(std::filesystem::is_symlink(pykv));
+  const std::string port = std::to_string(server.port());
+  // --no-raw: what a terminal shows (the captured stdout is a pipe).
+  ToolResult set = RunTool({pykv, "-p", port, "--no-raw", "set", "mykey", "hello"});
+  CHECK(set.out == "OK\n");
+  ToolResult get = RunTool({pykv, "-p", port, "--no-raw", "get", "mykey"});
+  CHECK(get.out == "\"hello\"\n");
+  CHECK(get.exit_code == 0);
+}
+
 TEST_CASE("pykv-cli: output is byte-identical to redis-cli's for the same replies") {
   ServerOptions opts;
   opts.program = ServerOptions::Program::kRedis;
