@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/base64.h"
+
 namespace pykv::cli {
 namespace {
 
@@ -28,15 +30,6 @@ const rapidjson::Value* Member(const rapidjson::Value& object, const char* name)
 
 std::string Text(const rapidjson::Value& v) {
   return std::string(v.GetString(), v.GetStringLength());
-}
-
-int Base64Digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
 }
 
 }  // namespace
@@ -140,36 +133,6 @@ std::string HealthRole(std::string_view body) {
   if (!ParseObject(body, &doc)) return "";
   const rapidjson::Value* role = Member(doc, "role");
   return role != nullptr && role->IsString() ? Text(*role) : "";
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    int digits[4];
-    int padding = 0;
-    for (int j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      if (c == '=' && last && j >= 2) {
-        digits[j] = 0;
-        ++padding;
-        continue;
-      }
-      // Padding may only end the text: "ab=c" is malformed.
-      if (padding > 0) return std::nullopt;
-      digits[j] = Base64Digit(c);
-      if (digits[j] < 0) return std::nullopt;
-    }
-    const uint32_t group =
-        (static_cast<uint32_t>(digits[0]) << 18) | (static_cast<uint32_t>(digits[1]) << 12) |
-        (static_cast<uint32_t>(digits[2]) << 6) | static_cast<uint32_t>(digits[3]);
-    out.push_back(static_cast<char>(group >> 16));
-    if (padding < 2) out.push_back(static_cast<char>((group >> 8) & 0xff));
-    if (padding < 1) out.push_back(static_cast<char>(group & 0xff));
-  }
-  return out;
 }
 
 }  // namespace pykv::cli

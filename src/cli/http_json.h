@@ -42,7 +42,4 @@ std::string ErrorDetail(std::string_view body);
 // The "role" of a /health answer ("master", "slave"); empty when absent or not JSON.
 std::string HealthRole(std::string_view body);
 
-// Standard base64 (RFC 4648 with padding) to bytes; empty optional when malformed.
-std::optional<std::string> Base64Decode(std::string_view text);
-
 }  // namespace pykv::cli

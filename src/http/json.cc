@@ -34,33 +34,6 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kTable[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                       static_cast<uint8_t>(bytes[i + 2]);
-    out.push_back(kTable[(v >> 18) & 63]);
-    out.push_back(kTable[(v >> 12) & 63]);
-    out.push_back(kTable[(v >> 6) & 63]);
-    out.push_back(kTable[v & 63]);
-  }
-  const size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    out.push_back(kTable[(v >> 18) & 63]);
-    out.push_back(kTable[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kTable[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
 std::string ValidationBody(const std::vector<ValidationError>& errors) {
   rapidjson::StringBuffer sb;
   JsonWriter w(sb);

@@ -1,6 +1,6 @@
 // JSON for the HTTP adapter, on RapidJSON: reading and validating /kv request bodies into
-// FastAPI's 422 error shape, UTF-8 checks and base64 for values that are not text, and a
-// small writer alias. Pure functions; any thread.
+// FastAPI's 422 error shape, UTF-8 checks and a small writer alias (base64 for what is not
+// text is common/base64.h). Pure functions; any thread.
 #pragma once
 
 #include <rapidjson/stringbuffer.h>
@@ -21,7 +21,6 @@ inline void WriteString(JsonWriter& w, std::string_view s) {
 }
 
 bool IsValidUtf8(std::string_view s);
-std::string Base64Encode(std::string_view bytes);
 
 // One entry of FastAPI's {"detail": [...]}.
 struct ValidationError {

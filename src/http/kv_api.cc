@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base64.h"
 #include "http/assets.h"
 #include "http/json.h"
 #include "http/metrics.h"

@@ -1,5 +1,5 @@
-// The JSON pieces of pykv-cli's HTTP mode: request bodies, items, key pages, error details,
-// /health roles and base64.
+// The JSON pieces of pykv-cli's HTTP mode: request bodies, items, key pages, error details and
+// /health roles.
 #include "cli/http_json.h"
 
 #include <doctest/doctest.h>
@@ -77,20 +77,6 @@ TEST_CASE("http json: HealthRole") {
   CHECK(HealthRole(R"({"status":"ok","role":"slave"})") == "slave");
   CHECK(HealthRole(R"({"status":"ok"})").empty());
   CHECK(HealthRole("oops").empty());
-}
-
-TEST_CASE("http json: Base64Decode") {
-  CHECK(Base64Decode("") == "");
-  CHECK(Base64Decode("Zg==") == "f");
-  CHECK(Base64Decode("Zm8=") == "fo");
-  CHECK(Base64Decode("Zm9v") == "foo");
-  CHECK(Base64Decode("Zm9vYmFy") == "foobar");
-  CHECK(Base64Decode("+/+/") == "\xfb\xff\xbf");
-  CHECK_FALSE(Base64Decode("Zm9").has_value());       // not a multiple of 4
-  CHECK_FALSE(Base64Decode("Zm=v").has_value());      // padding inside
-  CHECK_FALSE(Base64Decode("Zg==Zg==").has_value());  // padding before the end
-  CHECK_FALSE(Base64Decode("Z===").has_value());
-  CHECK_FALSE(Base64Decode("Zm9v\n").has_value());
 }
 
 }  // namespace

@@ -250,26 +250,5 @@ TEST_CASE("IsValidUtf8") {
   CHECK_FALSE(IsValidUtf8("ok\xfe"));
 }
 
-TEST_CASE("Base64Encode: RFC 4648 test vectors") {
-  CHECK(Base64Encode("") == "");
-  CHECK(Base64Encode("f") == "Zg==");
-  CHECK(Base64Encode("fo") == "Zm8=");
-  CHECK(Base64Encode("foo") == "Zm9v");
-  CHECK(Base64Encode("foob") == "Zm9vYg==");
-  CHECK(Base64Encode("fooba") == "Zm9vYmE=");
-  CHECK(Base64Encode("foobar") == "Zm9vYmFy");
-  // Every byte value, and the two characters past the letters and digits.
-  CHECK(Base64Encode(std::string("\xff\xfe\x00"
-                                 "a",
-                                 4)) == "//4AYQ==");
-  CHECK(Base64Encode("\xfb\xff") == "+/8=");
-  std::string all;
-  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
-  const std::string enc = Base64Encode(all);
-  CHECK(enc.size() == 344);
-  CHECK(enc.substr(0, 12) == "AAECAwQFBgcI");
-  CHECK(enc.substr(enc.size() - 8) == "/P3+/w==");
-}
-
 }  // namespace
 }  // namespace pykv::http
