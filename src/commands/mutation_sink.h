@@ -20,7 +20,7 @@ class MutationSink {
   virtual uint64_t offset() const = 0;
 };
 
-// Keeps every propagated command (tests, and the "record" mode of issue 2).
+// Keeps every propagated command (tests).
 class RecordingSink final : public MutationSink {
  public:
   void Propagate(Args argv) override { commands.emplace_back(argv.begin(), argv.end()); }
