@@ -306,6 +306,7 @@ StatusOr<BenchPlan> MakePlan(const BenchOptions& options, const ConnectOptions& 
   plan.port = connect.port;
   plan.label = AddressLabel(connect.host, connect.port);
   plan.handshake = Handshake(connect, &plan.handshake_replies);
+  plan.handshake_name = connect.password.empty() ? "HELLO" : "AUTH";
   for (BenchKind k : *kinds) {
     BenchTest t{k, KindName(k), {}, {}, false};
     if (k == BenchKind::kMixed) {

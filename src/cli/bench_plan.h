@@ -66,6 +66,7 @@ struct BenchPlan {
   // Sent first on every RESP connection (AUTH, HELLO 3), and how many replies it brings.
   std::string handshake;
   int handshake_replies = 0;
+  std::string handshake_name;  // "AUTH" or "HELLO", for messages
 };
 
 // "set,get" (any case, also given as several -t values) into test kinds, in the order given,

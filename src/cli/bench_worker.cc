@@ -108,7 +108,7 @@ class BenchClient : public net::ConnectionHandler {
         }
         if (handshake_left_ > 0) {
           if (reply_.is_error()) {
-            Fail("Handshake failed: " + reply_.str);
+            Fail(worker_->job_.plan->handshake_name + " failed: " + reply_.str);
             return;
           }
           if (--handshake_left_ == 0) worker_->ClientReady();
@@ -127,10 +127,15 @@ class BenchClient : public net::ConnectionHandler {
     closed_ = true;
     if (closing_by_us_ || failed_) return;
     // The peer closed or reset the connection while we still counted on it.
-    std::string why = "Connection lost";
-    if (!worker_->result_.first_error.empty())
-      why += " (last error: " + worker_->result_.first_error + ")";
-    if (outstanding_ > 0) why += ", " + std::to_string(outstanding_) + " requests unanswered";
+    const WorkerJob& job = worker_->job_;
+    std::string why = "Connection to " + job.plan->label + " lost during " + job.test->name;
+    if (outstanding_ > 0) {
+      why += " (" + std::to_string(outstanding_) + (outstanding_ == 1 ? " request" : " requests") +
+             " unanswered)";
+    }
+    if (!worker_->result_.first_error.empty()) {
+      why += "; first error reply: " + worker_->result_.first_error;
+    }
     worker_->Fail(Status::IoError(why));
   }
 
