@@ -56,6 +56,7 @@ class BenchClient : public net::ConnectionHandler {
 
   // Sends the next batch, or tells the worker this connection is done.
   void IssueBatch(uint64_t now) {
+    queued_ = false;
     if (conn_ == nullptr || conn_->closing()) return;
     if (idle_) return;
     const uint32_t n = worker_->Claim(now);
@@ -119,7 +120,11 @@ class BenchClient : public net::ConnectionHandler {
         }
       }
     }
-    if (outstanding_ == 0 && worker_->phase_ == BenchWorker::Phase::kRunning) IssueBatch(now);
+    if (outstanding_ == 0 && !idle_ && !queued_ &&
+        worker_->phase_ == BenchWorker::Phase::kRunning) {
+      queued_ = true;
+      worker_->ready_.push_back(this);
+    }
     worker_->PublishProgress();
   }
 
@@ -204,7 +209,8 @@ class BenchClient : public net::ConnectionHandler {
   int handshake_left_ = 0;
   uint32_t outstanding_ = 0;
   uint64_t batch_start_ = 0;
-  bool idle_ = false;  // sent its last batch and has every reply
+  bool idle_ = false;    // sent its last batch and has every reply
+  bool queued_ = false;  // in the worker's ready_ list
   bool closing_by_us_ = false;
   bool closed_ = false;
   bool failed_ = false;
@@ -232,6 +238,8 @@ void BenchWorker::Run() {
   }
   uv_timer_init(&loop_, &timer_);
   timer_.data = this;
+  uv_check_init(&loop_, &check_);
+  check_.data = this;
 
   const bool http = job_.plan->http;
   const uint64_t timeout_ms = job_.plan->connect_timeout_ms;
@@ -254,6 +262,7 @@ void BenchWorker::Run() {
     phase_ = Phase::kRunning;
     const uint64_t now = uv_hrtime();
     active_ = static_cast<int>(clients_.size());
+    uv_check_start(&check_, &BenchWorker::OnCheck);
     for (auto& c : clients_) c->IssueBatch(now);
     if (active_ > 0 && result_.failure.ok()) RunLoopUntilStopped();
   }
@@ -280,6 +289,8 @@ void BenchWorker::Shutdown() {
     uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
+  ready_.clear();
   // Every handle is closing: the loop is alive until their close callbacks (and the
   // connectors' leftovers) have run. A uv_stop() still pending makes uv_run return early.
   while (uv_run(&loop_, UV_RUN_DEFAULT) != 0) {
@@ -299,6 +310,15 @@ void BenchWorker::OnAsync(uv_async_t* handle) {
   auto* w = static_cast<BenchWorker*>(handle->data);
   w->phase_ = Phase::kDone;
   uv_stop(&w->loop_);
+}
+
+void BenchWorker::OnCheck(uv_check_t* handle) {
+  auto* w = static_cast<BenchWorker*>(handle->data);
+  if (w->ready_.empty()) return;
+  const uint64_t now = uv_hrtime();
+  // IssueBatch may end the run (the last client going idle) but never adds to ready_.
+  for (BenchClient* c : w->ready_) c->IssueBatch(now);
+  w->ready_.clear();
 }
 
 void BenchWorker::OnTimer(uv_timer_t* handle) {

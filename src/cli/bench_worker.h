@@ -114,6 +114,10 @@ class BenchWorker {
   void Shutdown();
   static void OnAsync(uv_async_t* handle);
   static void OnTimer(uv_timer_t* handle);
+  // After each poll phase: sends the next batch of every connection whose replies all came
+  // in this iteration, so the server gets the requests of a turn together (as wrk and
+  // redis-benchmark send them) without waiting for another round of polling.
+  static void OnCheck(uv_check_t* handle);
 
   WorkerJob job_;
   BenchControl* control_;
@@ -121,7 +125,9 @@ class BenchWorker {
   uv_loop_t loop_{};
   uv_async_t async_{};
   uv_timer_t timer_{};
-  std::mutex async_mu_;  // Stop() against the handle's close
+  uv_check_t check_{};
+  std::vector<BenchClient*> ready_;  // connections whose next batch is due
+  std::mutex async_mu_;              // Stop() against the handle's close
   bool async_open_ = false;
   Phase phase_ = Phase::kConnecting;
   std::vector<std::unique_ptr<BenchClient>> clients_;
