@@ -139,6 +139,8 @@ Status RunTest(const BenchPlan& plan, const BenchTest& test, bool setup, Progres
         for (auto& w : workers) w->Stop();
         stopped = true;
       }
+      // Workers finishing wake this thread early: redraw only once a period has passed.
+      if (now - last_time < progress->period() * 9 / 10) continue;
       const double dt = std::chrono::duration<double>(now - last_time).count();
       const double elapsed = static_cast<double>(uv_hrtime() - start) / 1e9;
       const double rate = dt > 0 ? static_cast<double>(done - last_done) / dt : 0;
@@ -245,7 +247,6 @@ int RunBench(const BenchOptions& options, const ConnectOptions& connect) {
 
   std::vector<TestResult> results;
   bool all_failed = false;
-  if (plan.options.csv) std::fputs(CsvHeader().c_str(), stdout);
   for (const BenchTest& test : plan.tests) {
     TestResult r;
     Status s = RunTest(plan, test, /*setup=*/false, &progress, &r);
@@ -256,6 +257,7 @@ int RunBench(const BenchOptions& options, const ConnectOptions& connect) {
     }
     if (r.requests == 0 || r.errors == r.requests) all_failed = true;
     if (plan.options.csv) {
+      if (results.empty()) std::fputs(CsvHeader().c_str(), stdout);
       std::fputs(CsvRow(r).c_str(), stdout);
     } else if (!plan.options.json) {
       std::fputs(FormatSummary(plan, r, utf8).c_str(), stdout);
