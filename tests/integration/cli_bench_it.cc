@@ -357,6 +357,22 @@ TEST_CASE("cli bench: --http statuses outside 2xx are errors") {
   INFO("stderr: ", r.err);
   REQUIRE(r.exit_code == 0);
   CheckSane(Json(r)["tests"][0], "GET /kv/{key}", 100);
+  // Keys that expire during the run: the setup finds them (409, fine), the GETs after the
+  // expiry are 404s, counted as errors with the status as the first error.
+  Conn c = srv.Connect();
+  CHECK(Cmd(c, {"AUTH", "tok"}).ok());
+  CHECK(Cmd(c, {"SET", "key:__rand_int__", "xxx", "PX", "2000"}).ok());
+  r = Bench(srv.port(), {"--http", url, "--duration", "4", "-c", "2", "-t", "get", "--json"},
+            {"-a", "tok"});
+  {
+    rapidjson::Document d = Json(r);
+    const auto& t = d["tests"][0];
+    CHECK(t["errors"].GetUint64() > 0);
+    CHECK(t["errors"].GetUint64() <= t["requests"].GetUint64());
+    CHECK(std::string(t["first_error"].GetString()) == "HTTP 404 Not Found");
+    // Exit status 1 only when every request failed.
+    CHECK((r.exit_code == 1) == (t["errors"].GetUint64() == t["requests"].GetUint64()));
+  }
   // A path with no /kv API behind it answers 404 to everything, the setup included.
   r = Bench(srv.port(), {"--http", url + "/nowhere", "-n", "50", "-t", "get", "--json"},
             {"-a", "tok"});
