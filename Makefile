@@ -10,7 +10,7 @@ CTEST_RUN   = ctest -j $(TEST_JOBS) --output-on-failure --timeout 1500
 CONF       ?= conf/pykv.conf
 FUZZ_SECONDS ?= 180
 
-.PHONY: all build deps run test unit asan fuzz bench bench-http format clean
+.PHONY: all build deps run test unit asan fuzz bench bench-http bench-cli format clean
 
 all: build
 
@@ -59,6 +59,11 @@ bench: deps build
 # design's stack): tools/bench-http.sh --help lists its knobs (QUICK=1 for a smoke run).
 bench-http: deps build
 	tools/bench-http.sh
+
+# pykv-cli bench against redis-benchmark (Redis) and wrk (the /kv API): it must never be
+# the bottleneck. tools/bench-cli.sh --help lists its knobs (QUICK=1 for a smoke run).
+bench-cli: deps build
+	tools/bench-cli.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

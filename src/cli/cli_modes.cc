@@ -127,6 +127,8 @@ int RunCli(CliOptions o) {
       return 1;
     }
   }
+  // Like redis-benchmark, the benchmark does not warn about a password on the command line.
+  if (o.bench != nullptr) return RunBench(*o.bench, o.connect);
   if (!o.connect.password.empty() && !o.no_auth_warning) {
     std::fputs(
         "Warning: Using a password with '-a' or '-u' option on the command line interface may "

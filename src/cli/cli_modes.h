@@ -1,7 +1,7 @@
 // The modes of pykv-cli and how the parsed command line picks one: a single command (with
 // -x, -r and -i), commands read from piped stdin one per line, the interactive prompt,
-// and the same over the /kv HTTP API with --http. Called once from main, on the main
-// thread.
+// the same over the /kv HTTP API with --http, and the benchmark (`bench`). Called once from main,
+// on the main thread.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench.h"
 #include "cli/command_runner.h"
 #include "cli/connect_options.h"
 #include "cli/reply_format.h"
@@ -29,7 +30,8 @@ struct CliOptions {
   std::string sentinel_list;
   SentinelOptions sentinel;
   double failover_timeout_s = 30;
-  std::vector<std::string> command;  // empty: stdin or interactive
+  std::vector<std::string> command;     // empty: stdin or interactive
+  const BenchOptions* bench = nullptr;  // set when the `bench` subcommand was given
 };
 
 // Runs what the options ask; returns the process exit status (0, or 1 after a connection

@@ -2,7 +2,7 @@
 // and prints the reply as redis-cli does; with none it reads commands from stdin when that
 // is piped, or opens the interactive prompt on a terminal. `--http` sends the commands to
 // the /kv API instead, `--sentinel` finds the primary through redis-sentinel, and `bench`
-// is the load generator.
+// is the load generator (cli/bench.h).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -47,10 +47,16 @@ int main(int argc, char** argv) {
   app.add_option("--failover-timeout", opts.failover_timeout_s,
                  "Seconds to keep following a failover before giving up")
       ->default_str("30");
-  // Everything from the first word that is not an option on is the command, so its
-  // arguments may look like options (`pykv-cli set k -1`).
+  BenchOptions bench;
+  CLI::App* bench_command = AddBenchCommand(&app, &bench);
+  // Everything from the first word that is not an option or `bench` on is the command, so
+  // its arguments may look like options (`pykv-cli set k -1`).
   app.prefix_command();
   CLI11_PARSE(app, argc, argv);
-  opts.command = app.remaining();
+  if (bench_command->parsed()) {
+    opts.bench = &bench;
+  } else {
+    opts.command = app.remaining();
+  }
   return RunCli(opts);
 }

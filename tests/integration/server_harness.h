@@ -47,6 +47,9 @@ bool ReferenceMode();
 // The server binary under test: PYKV_SERVER_BIN, or the reference redis-server.
 const char* ServerBinary();
 
+// A loopback TCP port that was free a moment ago (bound, read, released).
+int FreeTcpPort();
+
 // Polls `pred` every `step` until it returns true or `timeout` (scaled by TimeScale())
 // passes. Returns the last result of `pred`.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
