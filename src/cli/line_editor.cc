@@ -1,5 +1,8 @@
 #include "cli/line_editor.h"
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -157,8 +160,21 @@ std::optional<std::string> LineEditor::ReadLine(const std::string& prompt) {
   prompt_ = prompt;
   finishing_ = false;
   interrupted_ = false;
+  // libedit draws the prompt before it leaves cooked mode, and a key typed in between
+  // (as soon as the prompt shows) would be a signal (Ctrl-C) or an end of file (Ctrl-D)
+  // there: leave cooked mode first, and put the terminal back as it was afterwards.
+  termios cooked{};
+  const bool is_tty = tcgetattr(STDIN_FILENO, &cooked) == 0;
+  if (is_tty) {
+    termios quiet = cooked;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ISIG | ICANON | ECHO | IEXTEN);
+    quiet.c_cc[VMIN] = 1;
+    quiet.c_cc[VTIME] = 0;
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
   int count = 0;
   const char* line = el_gets(el_.get(), &count);
+  if (is_tty) tcsetattr(STDIN_FILENO, TCSANOW, &cooked);
   finishing_ = false;
   if (line == nullptr || count <= 0) return std::nullopt;
   if (interrupted_) return std::string();
