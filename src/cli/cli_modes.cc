@@ -36,13 +36,6 @@ bool StartsStream(std::string_view name) {
          EqualsIgnoreCase(name, "ssubscribe") || EqualsIgnoreCase(name, "monitor");
 }
 
-void Print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  // SIGPIPE is ignored (a server closing mid-write must not kill the client), so a reader
-  // that went away (`pykv-cli monitor | head`) shows up here: stop, as SIGPIPE would have.
-  if (std::fflush(stdout) != 0) std::exit(1);
-}
-
 OutputMode ChooseMode(const CliOptions& o) {
   if (o.force_raw) return OutputMode::kRaw;
   if (o.force_human) return OutputMode::kHuman;
@@ -91,6 +84,13 @@ int RunStdin(const Execute& execute) {
 }
 
 }  // namespace
+
+void Print(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  // SIGPIPE is ignored (a server closing mid-write must not kill the client), so a reader
+  // that went away (`pykv-cli monitor | head`) shows up here: stop, as SIGPIPE would have.
+  if (std::fflush(stdout) != 0) std::exit(1);
+}
 
 int PrintResult(CommandRunner& runner, std::span<const std::string> argv,
                 const StatusOr<resp::ReplyValue>& reply, OutputMode mode) {

@@ -39,6 +39,9 @@ struct CliOptions {
 // would).
 int RunCli(CliOptions options);
 
+// Writes to stdout at once; exits when stdout is gone (the reader of a pipe quit).
+void Print(std::string_view text);
+
 // Prints one reply of a RESP command to stdout and, for the commands that turn the
 // connection into a stream (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR), keeps printing
 // what arrives until the connection ends. Returns 1 for an error reply or a lost

@@ -22,34 +22,6 @@ constexpr int kListPageSize = 1000;
 // Retries of SET when the key vanishes or appears between its two requests.
 constexpr int kSetAttempts = 3;
 
-ReplyValue Simple(std::string text) {
-  ReplyValue r;
-  r.type = ReplyValue::Type::kSimple;
-  r.str = std::move(text);
-  return r;
-}
-ReplyValue Bulk(std::string bytes) {
-  ReplyValue r;
-  r.type = ReplyValue::Type::kBulk;
-  r.str = std::move(bytes);
-  return r;
-}
-ReplyValue Integer(int64_t n) {
-  ReplyValue r;
-  r.type = ReplyValue::Type::kInteger;
-  r.integer = n;
-  return r;
-}
-ReplyValue Nil() {
-  return ReplyValue();
-}
-ReplyValue Error(std::string text) {
-  ReplyValue r;
-  r.type = ReplyValue::Type::kError;
-  r.str = std::move(text);
-  return r;
-}
-
 std::string NormalizeBaseUrl(std::string url) {
   if (url.find("://") == std::string::npos) url = "http://" + url;
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -79,17 +51,18 @@ ReplyValue ErrorFromResponse(const HttpResponse& r, bool sent_token) {
   std::string detail = ErrorDetail(r.body);
   if (r.status == 401) {
     // Redis's words for the same two situations, with the server's own after them.
-    return Error(sent_token ? "WRONGPASS invalid password (" + status + ": " + detail + ")"
-                            : "NOAUTH Authentication required (" + status + ": " + detail + ")");
+    return ReplyValue::Error(
+        sent_token ? "WRONGPASS invalid password (" + status + ": " + detail + ")"
+                   : "NOAUTH Authentication required (" + status + ": " + detail + ")");
   }
-  if (detail.empty()) return Error("ERR " + status);
-  if (StartsWithErrorCode(detail)) return Error(detail);
-  return Error("ERR " + detail + " (" + status + ")");
+  if (detail.empty()) return ReplyValue::Error("ERR " + status);
+  if (StartsWithErrorCode(detail)) return ReplyValue::Error(detail);
+  return ReplyValue::Error("ERR " + detail + " (" + status + ")");
 }
 
 ReplyValue NotUtf8(const char* what) {
-  return Error(std::string("ERR the ") + what +
-               " is not UTF-8 text, which the HTTP API cannot carry (use RESP mode)");
+  return ReplyValue::Error(std::string("ERR the ") + what +
+                           " is not UTF-8 text, which the HTTP API cannot carry (use RESP mode)");
 }
 
 // The commands, on top of a request function that takes care of choosing the server.
@@ -103,7 +76,7 @@ class Commands {
     for (const std::string& key : cmd.keys) {
       // "/kv/" alone is the listing route.
       if (key.empty() && cmd.kind != HttpCommand::Kind::kPing) {
-        return Error("ERR the HTTP API cannot address the empty key");
+        return ReplyValue::Error("ERR the HTTP API cannot address the empty key");
       }
     }
     switch (cmd.kind) {
@@ -125,7 +98,7 @@ class Commands {
       case HttpCommand::Kind::kPing:
         return Ping(cmd);
     }
-    return Error("ERR unknown command");
+    return ReplyValue::Error("ERR unknown command");
   }
 
  private:
@@ -137,8 +110,8 @@ class Commands {
   StatusOr<ReplyValue> Create(const std::string& body) {
     StatusOr<HttpResponse> r = send_("POST", "/kv/", body);
     if (!r.ok()) return r.status();
-    if (r->status == 201) return Simple("OK");
-    if (IsKeyExists(*r)) return Nil();
+    if (r->status == 201) return ReplyValue::Simple("OK");
+    if (IsKeyExists(*r)) return ReplyValue::Null();
     return Failed(*r);
   }
 
@@ -146,8 +119,8 @@ class Commands {
   StatusOr<ReplyValue> Replace(const std::string& key, const std::string& body) {
     StatusOr<HttpResponse> r = send_("PUT", KeyPath(key), body);
     if (!r.ok()) return r.status();
-    if (r->status == 200) return Simple("OK");
-    if (IsKeyNotFound(*r)) return Nil();
+    if (r->status == 200) return ReplyValue::Simple("OK");
+    if (IsKeyNotFound(*r)) return ReplyValue::Null();
     return Failed(*r);
   }
 
@@ -173,14 +146,14 @@ class Commands {
       StatusOr<ReplyValue> updated = Replace(key, *update);
       if (!updated.ok() || !updated->is_null()) return updated;
     }
-    return Error("ERR the key kept appearing and disappearing; SET gave up");
+    return ReplyValue::Error("ERR the key kept appearing and disappearing; SET gave up");
   }
 
   StatusOr<ReplyValue> Update(const HttpCommand& cmd) {
     std::optional<std::string> body = BuildKvBody(std::nullopt, cmd.value, cmd.ttl_ms);
     if (!body) return NotUtf8("value");
     StatusOr<ReplyValue> r = Replace(cmd.keys[0], *body);
-    if (r.ok() && r->is_null()) return Error("ERR no such key");
+    if (r.ok() && r->is_null()) return ReplyValue::Error("ERR no such key");
     return r;
   }
 
@@ -195,41 +168,43 @@ class Commands {
       return std::optional<KvItem>();
     }
     std::optional<KvItem> item = ParseKvItem(r->body);
-    if (!item) *error = Error("ERR unexpected answer from the server: " + r->body.substr(0, 200));
+    if (!item)
+      *error =
+          ReplyValue::Error("ERR unexpected answer from the server: " + r->body.substr(0, 200));
     return item;
   }
 
   StatusOr<ReplyValue> Get(const std::string& key) {
-    ReplyValue error = Nil();
+    ReplyValue error = ReplyValue::Null();
     StatusOr<std::optional<KvItem>> item = Fetch(key, &error);
     if (!item.ok()) return item.status();
     if (error.is_error()) return error;
-    if (!item->has_value()) return Nil();
-    return Bulk(std::move((*item)->value));
+    if (!item->has_value()) return ReplyValue::Null();
+    return ReplyValue::Bulk(std::move((*item)->value));
   }
 
   StatusOr<ReplyValue> Ttl(const std::string& key, bool in_ms) {
-    ReplyValue error = Nil();
+    ReplyValue error = ReplyValue::Null();
     StatusOr<std::optional<KvItem>> item = Fetch(key, &error);
     if (!item.ok()) return item.status();
     if (error.is_error()) return error;
-    if (!item->has_value()) return Integer(-2);
+    if (!item->has_value()) return ReplyValue::Integer(-2);
     const std::optional<int64_t> ttl = (*item)->ttl_ms;
-    if (!ttl) return Integer(-1);
+    if (!ttl) return ReplyValue::Integer(-1);
     // Redis rounds TTL to the nearest second.
-    return Integer(in_ms ? *ttl : (*ttl + 500) / 1000);
+    return ReplyValue::Integer(in_ms ? *ttl : (*ttl + 500) / 1000);
   }
 
   StatusOr<ReplyValue> Exists(const std::vector<std::string>& keys) {
     int64_t found = 0;
     for (const std::string& key : keys) {
-      ReplyValue error = Nil();
+      ReplyValue error = ReplyValue::Null();
       StatusOr<std::optional<KvItem>> item = Fetch(key, &error);
       if (!item.ok()) return item.status();
       if (error.is_error()) return error;
       if (item->has_value()) ++found;
     }
-    return Integer(found);
+    return ReplyValue::Integer(found);
   }
 
   StatusOr<ReplyValue> Del(const std::vector<std::string>& keys) {
@@ -243,7 +218,7 @@ class Commands {
         return Failed(*r);
       }
     }
-    return Integer(deleted);
+    return ReplyValue::Integer(deleted);
   }
 
   StatusOr<ReplyValue> List(const HttpCommand& cmd) {
@@ -258,7 +233,9 @@ class Commands {
       if (!r.ok()) return r.status();
       if (r->status != 200) return Failed(*r);
       std::optional<KeyPage> page = ParseKeyPage(r->body);
-      if (!page) return Error("ERR unexpected answer from the server: " + r->body.substr(0, 200));
+      if (!page)
+        return ReplyValue::Error("ERR unexpected answer from the server: " +
+                                 r->body.substr(0, 200));
       for (std::string& key : page->keys) {
         if (!cmd.pattern || GlobMatch(*cmd.pattern, key)) keys.insert(std::move(key));
       }
@@ -266,7 +243,7 @@ class Commands {
     } while (cursor);
     ReplyValue out;
     out.type = ReplyValue::Type::kArray;
-    for (const std::string& key : keys) out.elements.push_back(Bulk(key));
+    for (const std::string& key : keys) out.elements.push_back(ReplyValue::Bulk(key));
     return out;
   }
 
@@ -274,7 +251,7 @@ class Commands {
     StatusOr<HttpResponse> r = send_("GET", "/health", "");
     if (!r.ok()) return r.status();
     if (r->status != 200) return Failed(*r);
-    return cmd.keys.empty() ? Simple("PONG") : Bulk(cmd.keys[0]);
+    return cmd.keys.empty() ? ReplyValue::Simple("PONG") : ReplyValue::Bulk(cmd.keys[0]);
   }
 
   SendFn send_;
@@ -354,7 +331,7 @@ StatusOr<HttpResponse> HttpCommandRunner::Send(std::string_view method, const st
 
 StatusOr<resp::ReplyValue> HttpCommandRunner::Execute(std::span<const std::string> argv) {
   StatusOr<HttpCommand> cmd = ParseHttpCommand(argv);
-  if (!cmd.ok()) return Error(cmd.status().message());
+  if (!cmd.ok()) return ReplyValue::Error(cmd.status().message());
   Commands commands([this](std::string_view method, const std::string& path,
                            std::string_view body) { return Send(method, path, body); },
                     !options_.token.empty());

@@ -20,16 +20,7 @@
 namespace pykv::cli {
 namespace {
 
-#ifdef PYKV_VERSION
 constexpr const char* kVersion = PYKV_VERSION;
-#else
-constexpr const char* kVersion = "";
-#endif
-
-void Print(std::string_view text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-}
 
 // One interactive session: the prompt loop, the help catalog and the history.
 class Session {

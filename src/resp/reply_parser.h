@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pykv::resp {
@@ -48,6 +49,31 @@ struct ReplyValue {
   double dbl = 0;
   // Array, set and push items; map and attribute entries as key, value, key, value...
   std::vector<ReplyValue> elements;
+
+  // Built values, for code that makes replies of its own (pykv-cli's HTTP mode, tests).
+  static ReplyValue Of(Type type, std::string str = {}) {
+    ReplyValue v;
+    v.type = type;
+    v.str = std::move(str);
+    return v;
+  }
+  static ReplyValue Simple(std::string s) { return Of(Type::kSimple, std::move(s)); }
+  static ReplyValue Error(std::string s) { return Of(Type::kError, std::move(s)); }
+  static ReplyValue Bulk(std::string s) { return Of(Type::kBulk, std::move(s)); }
+  static ReplyValue Null() { return Of(Type::kNull); }
+  static ReplyValue Integer(int64_t n) {
+    ReplyValue v = Of(Type::kInteger);
+    v.integer = n;
+    return v;
+  }
+  static ReplyValue Aggregate(Type type, std::vector<ReplyValue> elements) {
+    ReplyValue v = Of(type);
+    v.elements = std::move(elements);
+    return v;
+  }
+  static ReplyValue Array(std::vector<ReplyValue> elements) {
+    return Aggregate(Type::kArray, std::move(elements));
+  }
 
   bool is_simple() const { return type == Type::kSimple; }
   bool is_error() const { return type == Type::kError; }

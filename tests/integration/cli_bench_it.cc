@@ -25,10 +25,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 ToolResult Bench(int port, const std::vector<std::string>& args,
                  const std::vector<std::string>& before = {}) {
   std::vector<std::string> argv = {PYKV_CLI_BIN, "-p", std::to_string(port)};

@@ -47,6 +47,10 @@ bool ReferenceMode();
 // The server binary under test: PYKV_SERVER_BIN, or the reference redis-server.
 const char* ServerBinary();
 
+inline bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 // A loopback TCP port that was free a moment ago (bound, read, released).
 int FreeTcpPort();
 

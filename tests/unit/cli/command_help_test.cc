@@ -18,33 +18,12 @@ namespace {
 
 using resp::ReplyValue;
 
-ReplyValue Bulk(std::string s) {
-  ReplyValue v;
-  v.type = ReplyValue::Type::kBulk;
-  v.str = std::move(s);
-  return v;
-}
-
-ReplyValue Simple(std::string s) {
-  ReplyValue v;
-  v.type = ReplyValue::Type::kSimple;
-  v.str = std::move(s);
-  return v;
-}
-
-ReplyValue Array(std::vector<ReplyValue> items) {
-  ReplyValue v;
-  v.type = ReplyValue::Type::kArray;
-  v.elements = std::move(items);
-  return v;
-}
-
 // A RESP2 map: the flat key/value array COMMAND DOCS sends without HELLO 3.
 ReplyValue Fields(std::vector<std::pair<std::string, ReplyValue>> fields) {
   ReplyValue v;
   v.type = ReplyValue::Type::kArray;
   for (auto& [k, val] : fields) {
-    v.elements.push_back(Bulk(k));
+    v.elements.push_back(ReplyValue::Bulk(k));
     v.elements.push_back(std::move(val));
   }
   return v;
@@ -68,39 +47,40 @@ ReplyValue AsResp3(ReplyValue v) {
 
 ReplyValue Flags(std::vector<std::string> flags) {
   std::vector<ReplyValue> items;
-  for (auto& f : flags) items.push_back(Simple(f));
-  return Array(std::move(items));
+  for (auto& f : flags) items.push_back(ReplyValue::Simple(f));
+  return ReplyValue::Array(std::move(items));
 }
 
 ReplyValue Arg(std::string name, std::string type,
                std::vector<std::pair<std::string, ReplyValue>> more = {}) {
-  std::vector<std::pair<std::string, ReplyValue>> fields = {{"name", Bulk(std::move(name))},
-                                                            {"type", Bulk(std::move(type))}};
+  std::vector<std::pair<std::string, ReplyValue>> fields = {
+      {"name", ReplyValue::Bulk(std::move(name))}, {"type", ReplyValue::Bulk(std::move(type))}};
   for (auto& f : more) fields.push_back(std::move(f));
   return Fields(std::move(fields));
 }
 
 ReplyValue Token(std::string name, std::string type, std::string token,
                  std::vector<std::pair<std::string, ReplyValue>> more = {}) {
-  more.insert(more.begin(), {"token", Bulk(std::move(token))});
+  more.insert(more.begin(), {"token", ReplyValue::Bulk(std::move(token))});
   return Arg(std::move(name), std::move(type), std::move(more));
 }
 
 // SET's entry exactly as Redis 7.0 and PyKV send it (history and since left out where
 // they do not matter).
 ReplyValue SetDocs() {
-  ReplyValue args = Array({
+  ReplyValue args = ReplyValue::Array({
       Arg("key", "key", {{"key_spec_index", ReplyValue{}}}),
       Arg("value", "string"),
       Arg("condition", "oneof",
-          {{"since", Bulk("2.6.12")},
+          {{"since", ReplyValue::Bulk("2.6.12")},
            {"flags", Flags({"optional"})},
-           {"arguments",
-            Array({Token("nx", "pure-token", "NX"), Token("xx", "pure-token", "XX")})}}),
-      Token("get", "pure-token", "GET", {{"since", Bulk("6.2.0")}, {"flags", Flags({"optional"})}}),
+           {"arguments", ReplyValue::Array(
+                             {Token("nx", "pure-token", "NX"), Token("xx", "pure-token", "XX")})}}),
+      Token("get", "pure-token", "GET",
+            {{"since", ReplyValue::Bulk("6.2.0")}, {"flags", Flags({"optional"})}}),
       Arg("expiration", "oneof",
           {{"flags", Flags({"optional"})},
-           {"arguments", Array({
+           {"arguments", ReplyValue::Array({
                              Token("seconds", "integer", "EX"),
                              Token("milliseconds", "integer", "PX"),
                              Token("unix-time-seconds", "unix-time", "EXAT"),
@@ -108,75 +88,81 @@ ReplyValue SetDocs() {
                              Token("keepttl", "pure-token", "KEEPTTL"),
                          })}}),
   });
-  return Fields({{"summary", Bulk("Set the string value of a key")},
-                 {"since", Bulk("1.0.0")},
-                 {"group", Bulk("string")},
-                 {"complexity", Bulk("O(1)")},
-                 {"history", Array({Array({Bulk("2.6.12"), Bulk("Added the `EX`...")})})},
-                 {"arguments", std::move(args)}});
+  return Fields(
+      {{"summary", ReplyValue::Bulk("Set the string value of a key")},
+       {"since", ReplyValue::Bulk("1.0.0")},
+       {"group", ReplyValue::Bulk("string")},
+       {"complexity", ReplyValue::Bulk("O(1)")},
+       {"history", ReplyValue::Array({ReplyValue::Array(
+                       {ReplyValue::Bulk("2.6.12"), ReplyValue::Bulk("Added the `EX`...")})})},
+       {"arguments", std::move(args)}});
 }
 
 // XADD: nested blocks and oneofs, an optional token inside a block, a multiple block.
 ReplyValue XaddDocs() {
-  ReplyValue trim =
-      Arg("trim", "block",
-          {{"flags", Flags({"optional"})},
-           {"arguments",
-            Array({Arg("strategy", "oneof",
-                       {{"arguments", Array({Token("maxlen", "pure-token", "MAXLEN"),
-                                             Token("minid", "pure-token", "MINID")})}}),
-                   Arg("operator", "oneof",
-                       {{"flags", Flags({"optional"})},
-                        {"arguments", Array({Token("equal", "pure-token", "="),
-                                             Token("approximately", "pure-token", "~")})}}),
-                   Arg("threshold", "string"),
-                   Token("count", "integer", "LIMIT", {{"flags", Flags({"optional"})}})})}});
-  ReplyValue args = Array({
+  ReplyValue trim = Arg(
+      "trim", "block",
+      {{"flags", Flags({"optional"})},
+       {"arguments",
+        ReplyValue::Array(
+            {Arg("strategy", "oneof",
+                 {{"arguments", ReplyValue::Array({Token("maxlen", "pure-token", "MAXLEN"),
+                                                   Token("minid", "pure-token", "MINID")})}}),
+             Arg("operator", "oneof",
+                 {{"flags", Flags({"optional"})},
+                  {"arguments", ReplyValue::Array({Token("equal", "pure-token", "="),
+                                                   Token("approximately", "pure-token", "~")})}}),
+             Arg("threshold", "string"),
+             Token("count", "integer", "LIMIT", {{"flags", Flags({"optional"})}})})}});
+  ReplyValue args = ReplyValue::Array({
       Arg("key", "key"),
       Token("nomkstream", "pure-token", "NOMKSTREAM", {{"flags", Flags({"optional"})}}),
       std::move(trim),
       Arg("id_or_auto", "oneof",
-          {{"arguments", Array({Token("auto_id", "pure-token", "*"), Arg("id", "string")})}}),
+          {{"arguments",
+            ReplyValue::Array({Token("auto_id", "pure-token", "*"), Arg("id", "string")})}}),
       Arg("data", "block",
           {{"flags", Flags({"multiple"})},
-           {"arguments", Array({Arg("field", "string"), Arg("value", "string")})}}),
+           {"arguments", ReplyValue::Array({Arg("field", "string"), Arg("value", "string")})}}),
   });
-  return Fields({{"summary", Bulk("Appends a new entry to a stream")},
-                 {"since", Bulk("5.0.0")},
-                 {"group", Bulk("stream")},
+  return Fields({{"summary", ReplyValue::Bulk("Appends a new entry to a stream")},
+                 {"since", ReplyValue::Bulk("5.0.0")},
+                 {"group", ReplyValue::Bulk("stream")},
                  {"arguments", std::move(args)}});
 }
 
 // SORT's GET (multiple_token) and MIGRATE's KEYS (token, multiple, optional).
 ReplyValue SortDocs() {
-  ReplyValue args = Array({
+  ReplyValue args = ReplyValue::Array({
       Arg("key", "key"),
       Token("pattern", "pattern", "BY", {{"flags", Flags({"optional"})}}),
-      Token("limit", "block", "LIMIT",
-            {{"flags", Flags({"optional"})},
-             {"arguments", Array({Arg("offset", "integer"), Arg("count", "integer")})}}),
+      Token(
+          "limit", "block", "LIMIT",
+          {{"flags", Flags({"optional"})},
+           {"arguments", ReplyValue::Array({Arg("offset", "integer"), Arg("count", "integer")})}}),
       Token("pattern", "pattern", "GET",
             {{"flags", Flags({"optional", "multiple", "multiple_token"})}}),
       Token("key", "key", "KEYS", {{"flags", Flags({"optional", "multiple"})}}),
   });
-  return Fields({{"summary", Bulk("Sort")},
-                 {"since", Bulk("1.0.0")},
-                 {"group", Bulk("generic")},
+  return Fields({{"summary", ReplyValue::Bulk("Sort")},
+                 {"since", ReplyValue::Bulk("1.0.0")},
+                 {"group", ReplyValue::Bulk("generic")},
                  {"arguments", std::move(args)}});
 }
 
 ReplyValue ClientDocs() {
-  ReplyValue subs = Fields(
-      {{"client|setname", Fields({{"summary", Bulk("Set the current connection name")},
-                                  {"since", Bulk("2.6.9")},
-                                  {"group", Bulk("connection")},
-                                  {"arguments", Array({Arg("connection-name", "string")})}})},
-       {"client|id", Fields({{"summary", Bulk("Returns the client ID")},
-                             {"since", Bulk("5.0.0")},
-                             {"group", Bulk("connection")}})}});
-  return Fields({{"summary", Bulk("A container for client connection commands")},
-                 {"since", Bulk("2.4.0")},
-                 {"group", Bulk("connection")},
+  ReplyValue subs =
+      Fields({{"client|setname",
+               Fields({{"summary", ReplyValue::Bulk("Set the current connection name")},
+                       {"since", ReplyValue::Bulk("2.6.9")},
+                       {"group", ReplyValue::Bulk("connection")},
+                       {"arguments", ReplyValue::Array({Arg("connection-name", "string")})}})},
+              {"client|id", Fields({{"summary", ReplyValue::Bulk("Returns the client ID")},
+                                    {"since", ReplyValue::Bulk("5.0.0")},
+                                    {"group", ReplyValue::Bulk("connection")}})}});
+  return Fields({{"summary", ReplyValue::Bulk("A container for client connection commands")},
+                 {"since", ReplyValue::Bulk("2.4.0")},
+                 {"group", ReplyValue::Bulk("connection")},
                  {"subcommands", std::move(subs)}});
 }
 
@@ -185,10 +171,10 @@ ReplyValue AllDocs() {
                  {"xadd", XaddDocs()},
                  {"sort", SortDocs()},
                  {"client", ClientDocs()},
-                 {"get", Fields({{"summary", Bulk("Get the value of a key")},
-                                 {"since", Bulk("1.0.0")},
-                                 {"group", Bulk("string")},
-                                 {"arguments", Array({Arg("key", "key")})}})}});
+                 {"get", Fields({{"summary", ReplyValue::Bulk("Get the value of a key")},
+                                 {"since", ReplyValue::Bulk("1.0.0")},
+                                 {"group", ReplyValue::Bulk("string")},
+                                 {"arguments", ReplyValue::Array({Arg("key", "key")})}})}});
 }
 
 CommandCatalog Catalog(const ReplyValue& reply) {
@@ -270,8 +256,8 @@ TEST_CASE("subcommands are found by two words or by container|sub") {
 
 TEST_CASE("a reply of another shape is refused") {
   CommandCatalog c;
-  CHECK_FALSE(c.Load(Bulk("nope")));
-  CHECK_FALSE(c.Load(Array({Bulk("set")})));
+  CHECK_FALSE(c.Load(ReplyValue::Bulk("nope")));
+  CHECK_FALSE(c.Load(ReplyValue::Array({ReplyValue::Bulk("set")})));
   CHECK(c.empty());
 }
 

@@ -13,33 +13,14 @@ namespace {
 using resp::ReplyValue;
 using Type = ReplyValue::Type;
 
-ReplyValue Of(Type t, std::string s = "", int64_t n = 0) {
-  ReplyValue v;
-  v.type = t;
-  v.str = std::move(s);
-  v.integer = n;
-  return v;
-}
 ReplyValue Ok() {
-  return Of(Type::kSimple, "OK");
-}
-ReplyValue Null() {
-  return Of(Type::kNull);
-}
-ReplyValue Bulk(std::string s) {
-  return Of(Type::kBulk, std::move(s));
-}
-ReplyValue Int(int64_t n) {
-  return Of(Type::kInteger, "", n);
-}
-ReplyValue Error(std::string s) {
-  return Of(Type::kError, std::move(s));
+  return ReplyValue::Simple("OK");
 }
 ReplyValue ScanReply(std::string cursor, std::vector<std::string> keys) {
-  ReplyValue v = Of(Type::kArray);
-  v.elements.push_back(Bulk(std::move(cursor)));
-  ReplyValue list = Of(Type::kArray);
-  for (auto& k : keys) list.elements.push_back(Bulk(std::move(k)));
+  ReplyValue v = ReplyValue::Of(Type::kArray);
+  v.elements.push_back(ReplyValue::Bulk(std::move(cursor)));
+  ReplyValue list = ReplyValue::Of(Type::kArray);
+  for (auto& k : keys) list.elements.push_back(ReplyValue::Bulk(std::move(k)));
   v.elements.push_back(std::move(list));
   return v;
 }
@@ -51,7 +32,7 @@ class FakeRunner : public CommandRunner {
     std::string line;
     for (std::string_view a : argv) line += (line.empty() ? "" : " ") + std::string(a);
     commands.push_back(line);
-    if (replies.empty()) return Error("ERR no canned reply");
+    if (replies.empty()) return ReplyValue::Error("ERR no canned reply");
     std::optional<ReplyValue> r = std::move(replies.front());
     replies.pop_front();
     return r;
@@ -95,7 +76,7 @@ TEST_CASE("KvApi: POST /kv/ runs SET NX [PX] and answers 201 with Location, or 4
   CHECK(a.route == "/kv/");
 
   Api b;
-  b.run.replies = {Null()};
+  b.run.replies = {ReplyValue::Null()};
   r = b.Do("POST", "/kv", R"({"key":"k","value":"v"})");
   CHECK(b.run.commands == std::vector<std::string>{"SET k v NX"});
   CHECK(r.status == 409);
@@ -109,20 +90,20 @@ TEST_CASE("KvApi: POST /kv/ runs SET NX [PX] and answers 201 with Location, or 4
 
 TEST_CASE("KvApi: PUT runs SET XX KEEPTTL (or PX) then PTTL") {
   Api a;
-  a.run.replies = {Ok(), Int(900)};
+  a.run.replies = {Ok(), ReplyValue::Integer(900)};
   HttpResponse r = a.Do("PUT", "/kv/k%20x", R"({"value":"w"})");
   CHECK(a.run.commands == std::vector<std::string>{"SET k x w XX KEEPTTL", "PTTL k x"});
   CHECK(r.status == 200);
   CHECK(r.body == R"({"key":"k x","value":"w","ttl_ms":900})");
 
   Api b;
-  b.run.replies = {Ok(), Int(-1)};
+  b.run.replies = {Ok(), ReplyValue::Integer(-1)};
   r = b.Do("PUT", "/kv/k", R"({"value":"w","ttl_ms":20})");
   CHECK(b.run.commands == std::vector<std::string>{"SET k w XX PX 20", "PTTL k"});
   CHECK(r.body == R"({"key":"k","value":"w","ttl_ms":null})");
 
   Api c;
-  c.run.replies = {Null()};
+  c.run.replies = {ReplyValue::Null()};
   r = c.Do("PUT", "/kv/k", R"({"value":"w"})");
   CHECK(r.status == 404);
   CHECK(c.run.commands.size() == 1);
@@ -130,7 +111,7 @@ TEST_CASE("KvApi: PUT runs SET XX KEEPTTL (or PX) then PTTL") {
 
 TEST_CASE("KvApi: GET runs GET then PTTL; 404; values that are not UTF-8 in base64") {
   Api a;
-  a.run.replies = {Bulk("v"), Int(-1)};
+  a.run.replies = {ReplyValue::Bulk("v"), ReplyValue::Integer(-1)};
   HttpResponse r = a.Do("GET", "/kv/k");
   CHECK(a.run.commands == std::vector<std::string>{"GET k", "PTTL k"});
   CHECK(r.status == 200);
@@ -138,30 +119,30 @@ TEST_CASE("KvApi: GET runs GET then PTTL; 404; values that are not UTF-8 in base
   CHECK(a.route == "/kv/{key}");
 
   Api b;
-  b.run.replies = {Null()};
+  b.run.replies = {ReplyValue::Null()};
   r = b.Do("GET", "/kv/k");
   CHECK(r.status == 404);
   CHECK(r.body == R"({"detail":"Key not found"})");
   CHECK(b.run.commands.size() == 1);
 
   Api c;
-  c.run.replies = {Bulk(std::string("\xff\xfe\x00"
-                                    "a",
-                                    4)),
-                   Int(5)};
+  c.run.replies = {ReplyValue::Bulk(std::string("\xff\xfe\x00"
+                                                "a",
+                                                4)),
+                   ReplyValue::Integer(5)};
   r = c.Do("HEAD", "/kv/bin");
   CHECK(r.body == R"({"key":"bin","value":"//4AYQ==","ttl_ms":5,"encoding":"base64"})");
 }
 
 TEST_CASE("KvApi: DELETE runs DEL") {
   Api a;
-  a.run.replies = {Int(1)};
+  a.run.replies = {ReplyValue::Integer(1)};
   HttpResponse r = a.Do("DELETE", "/kv/a%2Fb");
   CHECK(a.run.commands == std::vector<std::string>{"DEL a/b"});
   CHECK(r.status == 200);
   CHECK(r.body == R"({"deleted":true})");
   Api b;
-  b.run.replies = {Int(0)};
+  b.run.replies = {ReplyValue::Integer(0)};
   CHECK(b.Do("DELETE", "/kv/k").status == 404);
 }
 
@@ -197,7 +178,7 @@ TEST_CASE("KvApi: command errors become HTTP statuses with the server's message"
                         Case{"READONLY You can't write against a read only replica.", 409},
                         Case{"ERR something else", 500}}) {
     Api a;
-    a.run.replies = {Error(c.error)};
+    a.run.replies = {ReplyValue::Error(c.error)};
     HttpResponse r = a.Do("POST", "/kv/", R"({"key":"k","value":"v"})");
     CHECK(r.status == c.status);
     CHECK(r.body == std::string(R"({"detail":")") + c.error + "\"}");
@@ -217,10 +198,10 @@ TEST_CASE("KvApi: with a password, nothing runs without the Bearer token; /healt
   }
   CHECK(a.run.commands.empty());
   for (const char* auth : {"Bearer pw", "bearer pw", "BEARER pw"}) {
-    a.run.replies = {Null()};
+    a.run.replies = {ReplyValue::Null()};
     CHECK(a.Do("GET", "/kv/k", "", auth).status == 404);
   }
-  a.run.replies = {Bulk("# Server\r\nrole:master\r\nloading:0\r\naof_enabled:0\r\n")};
+  a.run.replies = {ReplyValue::Bulk("# Server\r\nrole:master\r\nloading:0\r\naof_enabled:0\r\n")};
   HttpResponse h = a.Do("GET", "/health");
   CHECK(h.status == 200);
   CHECK(h.body.find(R"("status":"ok")") != std::string::npos);
@@ -234,7 +215,7 @@ TEST_CASE("KvApi: a command postponed by CLIENT PAUSE postpones the whole reques
   req.target = "/kv/k";
   CHECK_FALSE(a.api.Handle(req, a.run, &a.route).has_value());
   // PTTL postponed after GET ran: still nothing to answer yet.
-  a.run.replies = {Bulk("v"), std::nullopt};
+  a.run.replies = {ReplyValue::Bulk("v"), std::nullopt};
   CHECK_FALSE(a.api.Handle(req, a.run, &a.route).has_value());
 }
 
