@@ -2,7 +2,11 @@
 // a name that does not resolve, and an attempt cancelled by destroying its Connector.
 #include "net/connector.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -96,13 +100,19 @@ TEST_CASE("Connector: a name is resolved (localhost)") {
 
 TEST_CASE("Connector: a refused port and an unknown name give redis-cli's words") {
   Loop loop;
-  // A port that was free a moment ago: bind, read the port, close.
+  // A port that was free a moment ago: bind a plain socket, read the port, close it.
   int port = 0;
   {
-    EchoServer probe(&loop);
-    REQUIRE(probe.Listen().ok());
-    port = probe.port();
-    probe.CloseAll();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+    close(fd);
   }
   Connector refused(loop.raw());
   Connector unknown(loop.raw());
