@@ -6,7 +6,6 @@
 #include <string>
 
 #include "common/numbers.h"
-#include "resp/command_encoder.h"
 
 namespace pykv::server {
 
@@ -15,14 +14,16 @@ constexpr int64_t kLoadSliceUs = 20000;  // one loading step; the loop polls bet
 }  // namespace
 
 PersistenceService::PersistenceService(CommandClock* clock, store::Keyspace* keyspace,
-                                       const Settings* settings)
-    : clock_(clock), keyspace_(keyspace), settings_(settings), flusher_(clock) {
+                                       const Settings* settings, journal::Journal* journal)
+    : clock_(clock), keyspace_(keyspace), settings_(settings), journal_(journal), flusher_(clock) {
   last_save_unix_ = clock_->NowMs() / 1000;
 }
 
 PersistenceService::~PersistenceService() {
   loader_.reset();
+  FeedAof();
   aof_.reset();
+  UpdateAofReader();
 }
 
 persistence::AofOptions PersistenceService::OptionsFromSettings() const {
@@ -36,14 +37,29 @@ persistence::AofOptions PersistenceService::OptionsFromSettings() const {
 }
 
 uint64_t PersistenceService::offset() const {
-  return aof_ && aof_->writer_ready() ? aof_->writer().appended_seq() : 0;
+  return journal_->offset();
 }
 
 void PersistenceService::Propagate(cmd::Args argv) {
-  // One encoding, for the AOF now and for replica links later.
-  if (aof_ && aof_->writer_ready()) {
-    resp::EncodeCommand(argv, &aof_->writer().buffer());
-    aof_->writer().CommitAppended();
+  // One encoding, for the AOF and for replica links alike.
+  journal_->Append(argv);
+}
+
+void PersistenceService::FeedAof() {
+  if (!aof_reader_ || !aof_ || !aof_->writer_ready()) return;
+  persistence::AofWriter& w = aof_->writer();
+  journal_->TakeAll(*aof_reader_, &w.buffer());
+  w.CommitAppended();
+}
+
+void PersistenceService::UpdateAofReader() {
+  const bool open = aof_ && aof_->writer_ready();
+  if (open && !aof_reader_) {
+    aof_reader_ = journal_->AddReader();
+    aof_offset_delta_ = journal_->offset() - aof_->writer().appended_seq();
+  } else if (!open && aof_reader_) {
+    journal_->RemoveReader(*aof_reader_);
+    aof_reader_.reset();
   }
 }
 
@@ -101,6 +117,7 @@ Status PersistenceService::FinishLoading() {
   keyspace_->set_expire_enabled(true);
   dispatcher_->set_loading(false);
   Status s = aof_->OpenForAppend();
+  UpdateAofReader();
   if (!s.ok()) return s;
   loading_started_ms_ = 0;
   return Status::Ok();
@@ -114,6 +131,7 @@ Status PersistenceService::LoadAllNow() {
         "ERR The initial AOF is still being written (CONFIG SET appendonly yes); try again "
         "once INFO persistence shows aof_rewrite_in_progress:0");
   }
+  FeedAof();
   Status s = aof_->writer().Flush();
   if (s.ok()) s = aof_->writer().SyncNow();
   if (!s.ok()) return Status::IoError("ERR Error flushing the AOF: " + s.message());
@@ -128,11 +146,13 @@ Status PersistenceService::LoadAllNow() {
 
 void PersistenceService::Flush() {
   if (!aof_ || !aof_->writer_ready()) return;
+  FeedAof();
   flusher_.Flush(aof_->writer());
 }
 
 uint64_t PersistenceService::durable_offset() const {
-  return aof_ && aof_->writer_ready() ? aof_->writer().durable_seq() : UINT64_MAX;
+  if (!aof_reader_ || !aof_ || !aof_->writer_ready()) return UINT64_MAX;
+  return aof_->writer().durable_seq() + aof_offset_delta_;
 }
 
 void PersistenceService::ApplyFsyncPolicy() {
@@ -143,6 +163,7 @@ void PersistenceService::ApplyFsyncPolicy() {
 
 uint64_t PersistenceService::Shutdown() {
   if (!aof_) return UINT64_MAX;
+  FeedAof();
   if (aof_->initial_rewrite_pending()) {
     // CONFIG SET appendonly yes is still writing the data set: finish it here rather
     // than exit with no AOF (Redis refuses to shut down in this state instead).
@@ -151,15 +172,27 @@ uint64_t PersistenceService::Shutdown() {
     if (!s.ok()) spdlog::warn("Could not write the initial AOF: {}", s.message());
   }
   // Everything acknowledged or about to be is written and fsynced before anyone is told.
+  // The initial rewrite, finished just now, may have opened the writer.
+  UpdateAofReader();
+  FeedAof();
+  const uint64_t delta = aof_offset_delta_;
+  const bool had_reader = aof_reader_.has_value();
   Status s = aof_->Shutdown();
   if (!s.ok()) spdlog::warn("Error closing the AOF at shutdown: {}", s.message());
-  if (aof_->writer_ready() || !s.ok()) return aof_->writer().durable_seq();
+  const bool still_open = aof_->writer_ready();
+  UpdateAofReader();
+  if (still_open || !s.ok()) {
+    // Not everything reached the file: only what did may be acknowledged.
+    return had_reader ? aof_->writer().durable_seq() + delta : 0;
+  }
   return UINT64_MAX;
 }
 
 void PersistenceService::Cron(int64_t now) {
   if (!aof_) return;
+  FeedAof();
   aof_->PollRewrite();
+  UpdateAofReader();
   const Settings& s = *settings_;
   const bool initial = aof_->initial_rewrite_pending();
   const bool due = initial ? now - last_initial_rewrite_try_ms_ >= kInitialRewriteRetryMs
@@ -175,6 +208,7 @@ void PersistenceService::Cron(int64_t now) {
     }
     return;
   }
+  FeedAof();
   if (initial) {
     // The first rewrite after CONFIG SET appendonly yes failed: until one succeeds the
     // data set is not on disk, so keep trying (Redis reschedules it the same way).
@@ -192,6 +226,7 @@ Status PersistenceService::BackgroundRewrite() {
   if (!aof_ || !aof_->writer_ready()) {
     return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   }
+  FeedAof();
   return aof_->StartBackgroundRewrite(*keyspace_);
 }
 
@@ -199,7 +234,9 @@ Status PersistenceService::SaveNow() {
   if (!aof_ || !aof_->writer_ready()) {
     return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   }
+  FeedAof();
   Status s = aof_->RewriteNow(*keyspace_);
+  UpdateAofReader();
   if (!s.ok()) return Status::IoError("ERR " + s.message());
   last_save_unix_ = clock_->NowMs() / 1000;
   return Status::Ok();
@@ -224,6 +261,7 @@ Status PersistenceService::Enable() {
   if (s.ok()) s = aof->StartInitialRewrite(*keyspace_);
   if (!s.ok()) return s;
   aof_ = std::move(aof);
+  UpdateAofReader();
   last_initial_rewrite_try_ms_ = clock_->NowMs();
   spdlog::info("AOF enabled: writing the data set to {} in the background", aof_->options().dir);
   return Status::Ok();
@@ -231,7 +269,9 @@ Status PersistenceService::Enable() {
 
 void PersistenceService::Disable() {
   if (!aof_) return;
+  FeedAof();
   aof_.reset();  // aborts a rewrite, flushes and fsyncs, closes
+  UpdateAofReader();
   flusher_.Reset();
   spdlog::info("AOF disabled");
 }
@@ -286,7 +326,8 @@ std::string PersistenceService::Info() {
     n("aof_current_size", static_cast<int64_t>(aof_->current_size()));
     n("aof_base_size", static_cast<int64_t>(aof_->base_size()));
     n("aof_pending_rewrite", 0);
-    n("aof_buffer_length", static_cast<int64_t>(w.appended_seq() - w.durable_seq()));
+    const uint64_t in_journal = aof_reader_ ? journal_->Unread(*aof_reader_).size() : 0;
+    n("aof_buffer_length", static_cast<int64_t>(w.appended_seq() - w.durable_seq() + in_journal));
     n("aof_pending_bio_fsync", 0);
     n("aof_delayed_fsync", 0);
     n("aof_fsyncs", static_cast<int64_t>(w.fsync_count()));

@@ -1,13 +1,15 @@
 // PersistenceService: the server's side of the AOF. It loads the data set at start-up
 // (sliced, so clients get -LOADING and INFO meanwhile), is the dispatcher's mutation sink
-// (one RESP encoding of every change into the AOF writer's buffer, whose byte offset is
-// the ack barrier), writes the AOF before replies go out, runs compaction from the cron
+// (one RESP encoding of every change into the journal, whose offset is the ack barrier;
+// the AOF writer is a journal reader while its file is open), writes the AOF before
+// replies go out, runs compaction from the cron
 // (with back-off), and serves the commands that act on it (BGREWRITEAOF, SAVE, DEBUG
 // RELOAD, CONFIG SET appendonly) and INFO persistence. Owned by the Server; loop thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "commands/client_state.h"
@@ -15,6 +17,7 @@
 #include "commands/mutation_sink.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "journal/journal.h"
 #include "persistence/aof.h"
 #include "persistence/aof_loader.h"
 #include "persistence/rewrite_backoff.h"
@@ -27,7 +30,8 @@ namespace pykv::server {
 
 class PersistenceService final : public cmd::MutationSink {
  public:
-  PersistenceService(CommandClock* clock, store::Keyspace* keyspace, const Settings* settings);
+  PersistenceService(CommandClock* clock, store::Keyspace* keyspace, const Settings* settings,
+                     journal::Journal* journal);
   ~PersistenceService() override;
   // The dispatcher runs the replayed commands; it is built after this sink.
   void set_dispatcher(cmd::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
@@ -36,8 +40,8 @@ class PersistenceService final : public cmd::MutationSink {
   void Propagate(cmd::Args argv) override;
   uint64_t offset() const override;
 
-  // Everything up to this offset is written (and under always, fsynced); UINT64_MAX
-  // without an AOF, so nothing waits.
+  // Everything up to this journal offset is written (and under always, fsynced);
+  // UINT64_MAX without an open AOF, so nothing waits.
   uint64_t durable_offset() const;
 
   // Start-up: reads the manifest and starts loading (LOADING until done).
@@ -72,10 +76,22 @@ class PersistenceService final : public cmd::MutationSink {
   Status FinishLoading();
   // Loads the whole AOF synchronously (DEBUG LOADAOF/RELOAD).
   Status LoadAllNow();
+  // Moves what the journal holds for the AOF into the writer's buffer. Every path that
+  // may flush, switch or close the AOF file calls it first, so bytes appended before a
+  // rewrite's fork land in the old file, never in the new one.
+  void FeedAof();
+  // The AOF reads the journal exactly while its writer is open: attaches or detaches the
+  // reader after anything that may open or close the file.
+  void UpdateAofReader();
 
   CommandClock* clock_;
   store::Keyspace* keyspace_;
   const Settings* settings_;
+  journal::Journal* journal_;
+  std::optional<journal::Journal::ReaderId> aof_reader_;
+  // Journal offset minus the writer's own byte count: the two advance together from the
+  // moment the reader attaches, so durable_seq() + this is a journal offset.
+  uint64_t aof_offset_delta_ = 0;
   cmd::Dispatcher* dispatcher_ = nullptr;
   AofFlusher flusher_;  // non-empty error() while the AOF cannot be written
   std::unique_ptr<persistence::Aof> aof_;

@@ -50,8 +50,8 @@ class Server::Refused final : public net::ConnectionHandler {
 Server::Server(Config config) : config_(std::move(config)) {
   stats_.start_time_ms = clock_->NowMs();
   keyspace_ = std::make_unique<store::Keyspace>(clock_, RandomSipHashKey());
-  persistence_ =
-      std::make_unique<PersistenceService>(&command_clock_, keyspace_.get(), &settings());
+  persistence_ = std::make_unique<PersistenceService>(&command_clock_, keyspace_.get(), &settings(),
+                                                      &journal_);
   dispatcher_ =
       std::make_unique<cmd::Dispatcher>(keyspace_.get(), this, persistence_.get(), &command_clock_);
   persistence_->set_dispatcher(dispatcher_.get());

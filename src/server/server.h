@@ -110,6 +110,7 @@ class Server final : public cmd::ServerContext {
   net::Loop loop_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::unique_ptr<store::Keyspace> keyspace_;
+  journal::Journal journal_;  // every change, encoded once: the AOF (and replicas) read it
   std::unique_ptr<PersistenceService> persistence_;  // the dispatcher's mutation sink
   std::unique_ptr<cmd::Dispatcher> dispatcher_;
   std::unique_ptr<cmd::RequestExecutor> executor_;
