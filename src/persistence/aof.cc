@@ -1,9 +1,6 @@
 #include "persistence/aof.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,7 +38,7 @@ Status WriteSnapshotFile(FileOps* ops, const store::Keyspace& keyspace, int64_t 
 }
 
 Aof::Aof(FileOps* ops, const Clock* clock, AofOptions options)
-    : ops_(ops), clock_(clock), options_(std::move(options)) {}
+    : ops_(ops), clock_(clock), options_(std::move(options)), child_(clock) {}
 
 Aof::~Aof() {
   AbortRewrite();
@@ -266,48 +263,26 @@ Status Aof::StartBackgroundRewrite(const store::Keyspace& keyspace) {
   std::string temp;
   Status s = BeginRewrite(&temp);
   if (!s.ok()) return s;
-  int64_t start = clock_->MonotonicUs();
-  pid_t pid = fork();
-  if (pid == 0) {
-    // A child left behind by a parent killed with -9 must not go on writing.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The child: write the snapshot as of the fork and leave without running any
-    // destructor (the parent owns every handle and thread that was copied).
-    Status l = ReinitLoggingInChild();
-    (void)l;
-    Status w =
-        WriteSnapshotFile(FileOps::Posix(), keyspace, SystemClock::Instance()->NowMs(), temp);
-    if (!w.ok()) spdlog::warn("Rewrite child: {}", w.message());
-    _exit(w.ok() ? 0 : 1);
+  s = child_.Start(keyspace, temp);
+  stats_.last_fork_usec = child_.last_fork_usec();
+  if (!s.ok()) {
+    FailRewrite(temp, s.message());
+    return Status::IoError("ERR Can't rewrite append only file in background: " + s.message());
   }
-  stats_.last_fork_usec = clock_->MonotonicUs() - start;
-  if (pid < 0) {
-    std::string why = std::string("fork: ") + std::strerror(errno);
-    FailRewrite(temp, why);
-    return Status::IoError("ERR Can't rewrite append only file in background: " + why);
-  }
-  child_pid_ = pid;
+  const pid_t pid = child_.pid();
   child_temp_ = temp;
   spdlog::info("Background append only file rewriting started by pid {}", pid);
   return Status::Ok();
 }
 
 bool Aof::PollRewrite() {
-  if (child_pid_ <= 0) return false;
-  int status = 0;
-  pid_t r = waitpid(child_pid_, &status, WNOHANG);
-  if (r == 0) return false;
-  child_pid_ = -1;
-  if (r < 0) {
-    FailRewrite(child_temp_, std::string("waitpid: ") + std::strerror(errno));
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  std::optional<Status> done = child_.Poll();
+  if (!done) return false;
+  if (done->ok()) {
     Status s = FinishRewrite(child_temp_);
     (void)s;  // FinishRewrite logged and recorded any failure
   } else {
-    FailRewrite(child_temp_,
-                WIFSIGNALED(status)
-                    ? "child killed by signal " + std::to_string(WTERMSIG(status))
-                    : "child exited with status " + std::to_string(WEXITSTATUS(status)));
+    FailRewrite(child_temp_, done->message());
   }
   child_temp_.clear();
   return true;
@@ -329,12 +304,8 @@ Status Aof::RewriteNow(const store::Keyspace& keyspace) {
 }
 
 void Aof::AbortRewrite() {
-  if (child_pid_ <= 0) return;
-  kill(child_pid_, SIGKILL);
-  int status;
-  while (waitpid(child_pid_, &status, 0) < 0 && errno == EINTR) {
-  }
-  child_pid_ = -1;
+  if (!child_.running()) return;
+  child_.Abort();
   FailRewrite(child_temp_, "aborted");
   child_temp_.clear();
 }

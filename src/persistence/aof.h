@@ -10,8 +10,6 @@
 // Loop thread only (the child runs alone in its own process).
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +19,7 @@
 #include "persistence/aof_writer.h"
 #include "persistence/file_ops.h"
 #include "persistence/manifest.h"
+#include "persistence/snapshot_child.h"
 
 namespace pykv::store {
 class Keyspace;
@@ -89,7 +88,7 @@ class Aof {
   bool PollRewrite();
   // SAVE, DEBUG RELOAD: the same steps, the snapshot written by this process.
   Status RewriteNow(const store::Keyspace& keyspace);
-  bool rewrite_in_progress() const { return child_pid_ > 0; }
+  bool rewrite_in_progress() const { return child_.running(); }
   // SHUTDOWN: stops a running child and removes its temp file.
   void AbortRewrite();
   // SHUTDOWN: stops a rewrite, writes and fsyncs what is buffered, closes the file.
@@ -118,11 +117,11 @@ class Aof {
   std::unique_ptr<AofWriter> writer_;
   uint64_t base_size_ = 0;          // AOF size right after the last rewrite / start-up
   uint64_t closed_incr_bytes_ = 0;  // sizes of the incremental files before the current one
-  pid_t child_pid_ = -1;
-  std::string child_temp_;
-  uint64_t pending_seq_ = 0;      // seq of the incremental file the rewrite started
-  uint64_t seq_floor_ = 0;        // new files get a seq above this (InitFresh)
-  bool initial_pending_ = false;  // StartInitialRewrite: no manifest until the base is in
+  SnapshotChild child_;             // the rewrite's forked snapshot writer
+  std::string child_temp_;          // the file it writes
+  uint64_t pending_seq_ = 0;        // seq of the incremental file the rewrite started
+  uint64_t seq_floor_ = 0;          // new files get a seq above this (InitFresh)
+  bool initial_pending_ = false;    // StartInitialRewrite: no manifest until the base is in
   RewriteStats stats_;
 };
 
