@@ -1,8 +1,8 @@
 // SnapshotChild: the snapshot service. It forks a child that writes the keyspace as of the
 // fork to a file (the snapshot format of store/snapshot.h) while the parent goes on
 // serving; the parent polls for the result from its cron. The AOF rewrite uses it for a
-// new base file, and a replica's full synchronisation for the data set it sends. One
-// object runs at most one child at a time.
+// new base file; it knows nothing of the AOF, so a replica's full synchronisation can use
+// it for the data set it sends. One object runs at most one child at a time.
 //
 // Loop thread only (the child runs alone in its own process and never returns).
 #pragma once
