@@ -304,6 +304,39 @@ TEST_CASE("redis.conf: every Redis 7.0 option is known") {
   CHECK(missing == std::set<std::string>{});
 }
 
+TEST_CASE("redis.conf: CONFIG SET of every option answers as Redis's does") {
+  if (ReferenceMode()) return;  // compares PyKV with Redis
+  Fx pykv;
+  ServerOptions ref;
+  ref.program = ServerOptions::Program::kRedis;
+  Fx redis(ref);
+  // Left out: the listeners and the password (a bad value would cut the test off), an
+  // option provided elsewhere, and PyKV's policies, which leave out LFU on purpose.
+  const std::set<std::string> skip = {"port", "bind", "requirepass", "notify-keyspace-events",
+                                      "maxmemory-policy"};
+  const std::vector<std::string> flat = redis({"CONFIG", "GET", "*"}).Strings();
+  REQUIRE(flat.size() > 300);
+  size_t compared = 0;
+  for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+    const std::string& name = flat[i];
+    const std::string& value = flat[i + 1];
+    if (skip.count(name) != 0) continue;
+    // The current value (immutable and protected options answer their error), then values
+    // of the wrong type or range, each put back afterwards.
+    for (const std::string& attempt :
+         {value, std::string("bogus"), std::string("-1"), std::string("1.5")}) {
+      CAPTURE(name);
+      CAPTURE(attempt);
+      const Reply want = redis({"CONFIG", "SET", name, attempt});
+      CHECK(pykv({"CONFIG", "SET", name, attempt}) == want);
+      redis({"CONFIG", "SET", name, value});
+      pykv({"CONFIG", "SET", name, value});
+      ++compared;
+    }
+  }
+  CHECK(compared > 700);
+}
+
 TEST_CASE("redis.conf: SELECT of another database is refused") {
   // Under `databases 1` Redis answers SELECT 1 the same way.
   Fx s(std::vector<std::string>{"--databases", "1"});
