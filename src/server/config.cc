@@ -4,6 +4,10 @@
 // Redis 7.0's error texts), how CONFIG GET prints it, and how CONFIG REWRITE writes it.
 // Defaults are not repeated here: they are whatever a default-constructed Settings holds,
 // so Settings stays the single source of truth.
+//
+// The rows of the options PyKV acts on are built here (BuildSpecs); the replication options
+// come from config_replication.cc and the options accepted with no effect from
+// config_redis_compat.cc, both appended at the end. The option kinds are config_option.*.
 #include "server/config.h"
 
 #include <fcntl.h>
