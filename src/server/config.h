@@ -2,11 +2,15 @@
 // CONFIG SET may change it at run time, and how it prints for CONFIG GET. Sources, in
 // order: defaults, the config file (redis.conf syntax), the command line (`--name value`),
 // then CONFIG SET. Typed values live in Settings, which the rest of the server reads.
+// Every Redis 7.0 option is known: besides PyKV's own, the replication options (typed, not
+// in effect until replication exists) and the options PyKV has no use for (validated,
+// stored and reported back, never acted on); StartupNotices() names those a config set.
 // Loop thread only (start-up runs on the same thread before the loop starts).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +44,7 @@ struct Settings {
   std::string http_port_file;           // write the bound HTTP port here (tests)
   int http_timeout = 60;                // seconds an HTTP connection may sit idle or mid-request
   // General
+  bool daemonize = false;  // fork at start; the parent exits (server/daemonize.h)
   std::string loglevel = "notice";
   std::string logfile;  // "" = stdout
   std::string pidfile;
@@ -69,6 +74,41 @@ struct Settings {
   uint64_t auto_aof_rewrite_min_size = 64ull << 20;
   bool aof_load_truncated = true;
   std::string save;  // RDB snapshots: PyKV has none; kept for CONFIG GET save
+
+  // Replication (config_replication.cc). Typed, validated and reported as Redis 7.0 does;
+  // nothing reads them until PyKV replicates, and StartupNotices() says so.
+  std::string replicaof_host;  // "" = not a replica
+  int replicaof_port = 0;
+  std::string masterauth;
+  std::string masteruser;
+  bool replica_read_only = true;
+  bool replica_serve_stale_data = true;
+  bool replica_ignore_maxmemory = true;
+  bool replica_lazy_flush = false;
+  bool replica_ignore_disk_write_errors = false;
+  uint64_t repl_backlog_size = 1024 * 1024;
+  int64_t repl_backlog_ttl = 3600;  // seconds
+  int repl_timeout = 60;            // seconds
+  int repl_ping_replica_period = 10;
+  int replica_priority = 100;
+  std::string replica_announce_ip;
+  int replica_announce_port = 0;
+  bool replica_announced = true;
+  int min_replicas_to_write = 0;
+  int min_replicas_max_lag = 10;
+  bool repl_diskless_sync = true;
+  int repl_diskless_sync_delay = 5;
+  int repl_diskless_sync_max_replicas = 0;
+  std::string repl_diskless_load = "disabled";
+  bool repl_disable_tcp_nodelay = false;
+  std::string bind_source_addr;
+
+  // `databases` as configured. PyKV serves db 0 only, so CONFIG GET answers 1 whatever the
+  // file says; the configured value is kept for CONFIG REWRITE.
+  int databases_configured = 1;
+  // Redis options with no effect in PyKV (config_redis_compat.cc): option name -> value as
+  // CONFIG GET prints it. Absent means the default.
+  std::map<std::string, std::string, std::less<>> no_effect;
 };
 
 class Config {
@@ -98,6 +138,14 @@ class Config {
   // Absolute path of the config file ("" without one), for INFO server.
   std::string config_file_abs() const;
 
+  // Lines to log once at start-up: the options the config file and command line set that
+  // PyKV accepts with no effect, the replication options that are not in effect yet, and
+  // `databases` above 1. Empty when there is nothing to say.
+  std::vector<std::string> StartupNotices() const;
+  // True for the options PyKV acts on today; false for the replication options (not yet),
+  // the accepted-only ones, Redis's second names (slave-*) and unknown names.
+  static bool HasEffect(std::string_view name);
+
   // Called after a runtime change of the named option has been applied to settings().
   void set_on_change(std::function<void(std::string_view name)> fn) { on_change_ = std::move(fn); }
 
@@ -113,11 +161,16 @@ class Config {
   // Parses config text; `origin` names an included file in errors ("" for the main text).
   Status LoadText(std::string_view text, const std::string& origin, int depth);
   Status Include(const std::string& path, int depth);
+  static void NoteLoaded(std::vector<std::string>* names, const std::string& name);
 
   Settings s_;
   std::string file_;
   std::string file_abs_;      // fixed at load time: the server may chdir to `dir` later
   bool save_loaded_ = false;  // later `save` lines of a load add to the first (as Redis)
+  // Options without effect (or not yet in effect) that the file or command line set, by
+  // canonical name, in order of first appearance.
+  std::vector<std::string> no_effect_loaded_;
+  std::vector<std::string> not_yet_loaded_;
   std::function<void(std::string_view)> on_change_;
 };
 

@@ -3,9 +3,11 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "common/logging.h"
 #include "server/config.h"
+#include "server/daemonize.h"
 #include "server/open_files_limit.h"
 #include "server/server.h"
 
@@ -42,11 +44,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", st.message().c_str());
     return 1;
   }
+  // Before the log, the loop or any thread exists: fork keeps only the calling thread.
+  if (config.settings().daemonize) {
+    st = pykv::server::Daemonize();
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+      return 1;
+    }
+  }
   st = pykv::InitLogging(config.settings().loglevel, config.settings().logfile);
   if (!st.ok()) {
     std::fprintf(stderr, "Can't open the log file: %s\n", st.message().c_str());
     return 1;
   }
+  // Directives accepted for redis.conf compatibility that do nothing (yet): said once, here.
+  for (const std::string& notice : config.StartupNotices()) spdlog::warn("{}", notice);
   // Descriptor room for maxclients (or a lower maxclients) before anything is opened.
   if (!pykv::server::FitOpenFilesLimit(&config).ok()) return 1;
   if (config.settings().dir != ".") {
