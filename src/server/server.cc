@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <optional>
 
@@ -108,6 +109,9 @@ Status Server::Listen() {
   if (!s.pidfile.empty()) {
     std::ofstream f(s.pidfile, std::ios::trunc);
     f << getpid() << "\n";
+    f.flush();
+    // Redis goes on without it too, but says so.
+    if (!f) spdlog::warn("Failed to write PID file: {}", std::strerror(errno));
   }
   return ListenHttp(s.http_bind, s.http_port);
 }
