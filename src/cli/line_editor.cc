@@ -54,10 +54,12 @@ LineEditor::LineEditor(HintFn hint, CompleteFn complete)
   el_source(el, nullptr);  // the user's ~/.editrc, if any
   // Ctrl-C becomes a key while editing, so it can drop the line instead of the process.
   el_set(el, EL_SETTY, "-d", "-isig", nullptr);
-  el_set(el, EL_ADDFN, "pykv-insert", "insert and refresh the hint", &LineEditor::InsertKey);
-  el_set(el, EL_ADDFN, "pykv-accept", "enter the line", &LineEditor::AcceptKey);
-  el_set(el, EL_ADDFN, "pykv-interrupt", "drop the line", &LineEditor::InterruptKey);
-  el_set(el, EL_ADDFN, "pykv-complete", "complete the word", &LineEditor::CompleteKey);
+  // The wide-character call keeps these static names: el_set would wcsdup them into
+  // copies libedit never frees (LeakSanitizer reports them at exit).
+  el_wset(el, EL_ADDFN, L"pykv-insert", L"insert and refresh the hint", &LineEditor::InsertKey);
+  el_wset(el, EL_ADDFN, L"pykv-accept", L"enter the line", &LineEditor::AcceptKey);
+  el_wset(el, EL_ADDFN, L"pykv-interrupt", L"drop the line", &LineEditor::InterruptKey);
+  el_wset(el, EL_ADDFN, L"pykv-complete", L"complete the word", &LineEditor::CompleteKey);
   // libedit draws a plain insertion at the end of the line itself, without a refresh, so
   // the hint would go stale: printable keys go through a function that asks for one.
   for (int c = 0x20; c < 0x7f; ++c) {
