@@ -133,6 +133,7 @@ TEST_CASE("defaults print like Redis 7.0") {
       {"auto-aof-rewrite-min-size", "67108864"},
       {"aof-load-truncated", "yes"},
       {"save", ""},
+      {"notify-keyspace-events", ""},
   };
   CHECK(c.Get("*") == expected);
   CHECK(c.config_file().empty());
@@ -589,7 +590,7 @@ TEST_CASE("CONFIG GET globs") {
   CHECK(names ==
         std::vector<std::string>{"maxclients", "maxkeys", "maxmemory", "maxmemory-policy"});
 
-  CHECK(c.Get("*").size() == 38);
+  CHECK(c.Get("*").size() == 39);
   CHECK(c.Get("*max*").size() == 6);  // plus proto-max-bulk-len, slowlog-max-len
   CHECK(c.Get("hz") == Pairs{{"hz", "10"}});
   CHECK(c.Get("H?") == Pairs{{"hz", "10"}});
