@@ -29,6 +29,14 @@ struct QueuedCommand {
   std::vector<std::string> argv;
 };
 
+// Pub/sub subscriptions by kind. The registry keeps the names and these counts; CLIENT
+// LIST shows them and the dispatcher's subscribed-mode rule (RESP2) reads them.
+struct SubscriptionCounts {
+  uint32_t channels = 0;
+  uint32_t patterns = 0;
+  uint32_t shard_channels = 0;
+};
+
 struct ClientState {
   uint64_t id = 0;
   ClientKind kind = ClientKind::kNormal;
@@ -49,6 +57,7 @@ struct ClientState {
   bool monitor = false;
   bool no_evict = false;
   bool close_after_reply = false;  // QUIT: the server closes once the reply is out
+  SubscriptionCounts subscriptions;
 
   // MULTI/EXEC
   bool in_multi = false;
@@ -68,6 +77,11 @@ struct ClientState {
   std::vector<std::string> postponed;
 
   bool is_internal() const { return kind != ClientKind::kNormal; }
+  // Subscribed to anything (Redis's CLIENT_PUBSUB): flag P, CLIENT KILL TYPE pubsub, the
+  // pubsub output buffer class, and in RESP2 only the subscription commands may run.
+  bool in_pubsub() const {
+    return (subscriptions.channels | subscriptions.patterns | subscriptions.shard_channels) != 0;
+  }
   // Leaves MULTI state (EXEC, DISCARD, RESET, an aborted EXEC); watches are the
   // dispatcher's to drop.
   void ClearTransaction() {

@@ -33,6 +33,7 @@ enum CommandFlag : uint32_t {
   kLoadingOk = 1u << 5,  // allowed while the data set is loading
   kStaleOk = 1u << 6,    // allowed on a replica whose link is down
   kNoAuth = 1u << 7,     // allowed before AUTH (AUTH, HELLO, QUIT)
+  kPubSub = 1u << 8,     // a pub/sub command (COMMAND INFO "pubsub", ACL @pubsub)
   kNoMulti = 1u << 9,    // not allowed inside MULTI (executed at once or refused)
   // Shown by COMMAND INFO only, so clients and proxies see Redis 7.0's flags; PyKV has no
   // scripts, busy scripts or async loading, and nothing here reads these.
@@ -46,6 +47,10 @@ enum CommandFlag : uint32_t {
   kRunsTransaction = 1u << 21,   // EXEC: checked for what it would run (write, denyoom)
   kReportsDiskError = 1u << 22,  // PING: answers -MISCONF like a write, so health checks
                                  // see a primary that cannot persist
+  kPubSubContext = 1u << 23,     // may run while a RESP2 client is subscribed ((P|S)SUBSCRIBE,
+                                 // (P|S)UNSUBSCRIBE, PING, QUIT, RESET)
+  kMayReplicate = 1u << 24,      // no data change, but replicas get it (PUBLISH): CLIENT
+                                 // PAUSE WRITE holds it
 };
 
 // ACL categories (Redis's category table, whose order COMMAND INFO lists them in). A

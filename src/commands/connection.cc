@@ -8,6 +8,7 @@
 #include "commands/dispatcher.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/pubsub_host.h"
 #include "common/numbers.h"
 
 namespace pykv::cmd {
@@ -20,6 +21,11 @@ constexpr const char* kRedisCompatVersion = "7.0.15";
 void PingCommand(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
     ctx.reply.Error(err::WrongArgs("ping"));
+  } else if (ctx.client.in_pubsub() && ctx.client.resp == 2) {
+    // A subscribed RESP2 client reads every reply as a message: Redis answers in that shape.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.args.size() == 2 ? ctx.args[1] : std::string_view());
   } else if (ctx.args.size() == 2) {
     ctx.reply.Bulk(ctx.args[1]);
   } else {
@@ -166,6 +172,7 @@ void ResetCommand(CommandContext& ctx) {
   c.ClearTransaction();
   ctx.dispatcher.UnwatchAll(c);
   if (c.monitor) ctx.server.RemoveMonitor(c);
+  if (c.in_pubsub()) ctx.server.pubsub().UnsubscribeAll(c);
   c.reply_mode = ReplyMode::kOn;
   ctx.reply.set_output(c.socket_output);
   c.resp = 2;
@@ -448,15 +455,16 @@ Command Make(const char* name, int arity, uint32_t flags, Handler h, const char*
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable* t) {
-  t->Register(Make("ping", -1, kLoadingOk | kStaleOk | kFast | kReportsDiskError, PingCommand,
-                   "Ping the server", "1.0.0")
+  t->Register(Make("ping", -1, kLoadingOk | kStaleOk | kFast | kReportsDiskError | kPubSubContext,
+                   PingCommand, "Ping the server", "1.0.0")
                   .WithTips({"request_policy:all_shards", "response_policy:all_succeeded"})
                   .WithArgs({arg::String("message").Optional()}));
   t->Register(
       Make("echo", 2, kLoadingOk | kStaleOk | kFast, EchoCommand, "Echo the given string", "1.0.0")
           .WithArgs({arg::String("message")}));
   t->Register(Make("quit", -1,
-                   kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy | kTxnControl,
+                   kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy | kTxnControl |
+                       kPubSubContext,
                    QuitCommand, "Close the connection", "1.0.0"));
   t->Register(
       Make("auth", -2, kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy,
@@ -481,7 +489,8 @@ void RegisterConnectionCommands(CommandTable* t) {
                    "Change the selected database for the current connection", "1.0.0")
                   .WithArgs({arg::Integer("index")}));
   t->Register(Make("reset", 1,
-                   kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy | kTxnControl,
+                   kNoScript | kLoadingOk | kStaleOk | kFast | kNoAuth | kAllowBusy | kTxnControl |
+                       kPubSubContext,
                    ResetCommand, "Reset the connection", "6.2.0"));
   t->Register(
       Make("client", -2, 0, ClientContainerCommand, "A container for client connection commands",

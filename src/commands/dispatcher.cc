@@ -25,13 +25,19 @@ bool LooksLikeHttp(std::string_view name) {
 
 Dispatcher::Dispatcher(store::Keyspace* keyspace, ServerContext* server, MutationSink* sink,
                        CommandClock* clock)
-    : keyspace_(keyspace), server_(server), sink_(sink), clock_(clock) {
+    : keyspace_(keyspace), server_(server), sink_(sink), clock_(clock), notifier_(server) {
   RegisterAllCommands(&table_);
   keyspace_->set_listener(this);
 }
 
 Dispatcher::~Dispatcher() {
   keyspace_->set_listener(nullptr);
+}
+
+void Dispatcher::SetKeyspaceEvents(uint32_t flags) {
+  notifier_.set_flags(flags);
+  // "new" costs the keyspace a callback per created key: asked for only while wanted.
+  keyspace_->set_report_new_keys(notifier_.wants_new_keys());
 }
 
 void Dispatcher::ResetStats() {
@@ -145,7 +151,7 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
     return Outcome::kDone;
   }
   if (pause_ != PauseMode::kNone && !client.is_internal() &&
-      (pause_ == PauseMode::kAll || WritesData(client, *cmd))) {
+      (pause_ == PauseMode::kAll || WritesData(client, *cmd) || MayReplicate(client, *cmd))) {
     return Outcome::kPostponed;
   }
   if (client.in_multi && !cmd->has(kTxnControl)) {
@@ -163,6 +169,11 @@ Dispatcher::Outcome Dispatcher::CheckAndRun(ClientState& client, resp::ReplyWrit
 
 bool Dispatcher::WritesData(const ClientState& client, const Command& cmd) const {
   return cmd.has(kWrite) || (cmd.has(kRunsTransaction) && (client.multi_flags & kWrite) != 0);
+}
+
+bool Dispatcher::MayReplicate(const ClientState& client, const Command& cmd) const {
+  return cmd.has(kMayReplicate) ||
+         (cmd.has(kRunsTransaction) && (client.multi_flags & kMayReplicate) != 0);
 }
 
 std::string Dispatcher::Admit(const ClientState& client, const Command& cmd) {
@@ -200,6 +211,13 @@ std::string Dispatcher::Admit(const ClientState& client, const Command& cmd) {
   }
   if (writes && server_->IsReadonlyReplica()) {
     return std::string(err::kReadonly);
+  }
+  // A subscribed RESP2 client reads every reply as a message, so only the commands that
+  // keep that stream unambiguous may run (RESP3 tells pushes from replies: no limit).
+  if (client.resp == 2 && client.in_pubsub() && !cmd.has(kPubSubContext)) {
+    return "ERR Can't execute '" + cmd.name +
+           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+           "context";
   }
   if (loading_ && !cmd.has(kLoadingOk)) {
     return std::string(err::kLoading);
@@ -307,11 +325,17 @@ void Dispatcher::EmitDel(std::string_view key) {
 void Dispatcher::OnKeyExpired(std::string_view key) {
   EmitDel(key);
   OnKeyModified(key);
+  notifier_.Notify(kNotifyExpired, "expired", key);
 }
 
 void Dispatcher::OnKeyEvicted(std::string_view key) {
   EmitDel(key);
   OnKeyModified(key);
+  notifier_.Notify(kNotifyEvicted, "evicted", key);
+}
+
+void Dispatcher::OnKeyAdded(std::string_view key) {
+  notifier_.Notify(kNotifyNew, "new", key);
 }
 
 void Dispatcher::OnKeyModified(std::string_view key) {

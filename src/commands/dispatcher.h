@@ -17,6 +17,7 @@
 #include "commands/latency.h"
 #include "commands/latency_histogram.h"
 #include "commands/mutation_sink.h"
+#include "commands/notifications.h"
 #include "commands/server_context.h"
 #include "commands/slowlog.h"
 #include "common/clock.h"
@@ -74,6 +75,11 @@ class Dispatcher final : public store::KeyspaceListener {
   void RecordAuthFailure(ClientState& client);
   void RecordAuthSuccess(ClientState& client) { client.auth_failures = 0; }
 
+  // Keyspace notifications: handlers report events here.
+  KeyspaceNotifier& notifier() { return notifier_; }
+  // notify-keyspace-events changed (flags from ParseNotifyFlags).
+  void SetKeyspaceEvents(uint32_t flags);
+
   // While loading, commands without the loading-ok flag answer -LOADING.
   void set_loading(bool on) { loading_ = on; }
   bool loading() const { return loading_; }
@@ -90,6 +96,7 @@ class Dispatcher final : public store::KeyspaceListener {
   void OnKeyExpired(std::string_view key) override;
   void OnKeyEvicted(std::string_view key) override;
   void OnKeyModified(std::string_view key) override;
+  void OnKeyAdded(std::string_view key) override;
   void OnFlush() override;
 
  private:
@@ -99,6 +106,9 @@ class Dispatcher final : public store::KeyspaceListener {
   std::string Admit(const ClientState& client, const Command& cmd);
   // Would running cmd (or EXEC of what client queued) change data?
   bool WritesData(const ClientState& client, const Command& cmd) const;
+  // Would it send something to replicas without changing data (PUBLISH, or EXEC of one)?
+  // CLIENT PAUSE WRITE holds those too, as Redis does.
+  bool MayReplicate(const ClientState& client, const Command& cmd) const;
   // Over maxmemory even after evicting, or (may_add_keys) at maxkeys with no victim: the
   // -OOM error naming the limit that refuses, or empty when there is room.
   std::string_view OutOfMemory(bool may_add_keys);
@@ -114,6 +124,7 @@ class Dispatcher final : public store::KeyspaceListener {
   ServerContext* server_;
   MutationSink* sink_;
   CommandClock* clock_;
+  KeyspaceNotifier notifier_;
   CommandTable table_;
   SlowLog slowlog_;
   LatencyMonitor latency_;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "commands/context.h"
+#include "commands/dispatcher.h"
 #include "commands/errors.h"
 #include "commands/expire_time.h"
 #include "commands/families.h"
@@ -94,9 +95,11 @@ void ExpireGeneric(CommandContext& ctx, TtlUnit unit, bool relative) {
     // replica).
     ctx.keyspace.Delete(key);
     ctx.PropagateAs({"DEL", key});
+    ctx.dispatcher.notifier().Notify(kNotifyGeneric, "del", key);
   } else {
     ctx.keyspace.SetExpire(key, when_ms);
     ctx.PropagateAs({"PEXPIREAT", key, Int64ToString(when_ms)});
+    ctx.dispatcher.notifier().Notify(kNotifyGeneric, "expire", key);
   }
   ctx.reply.Integer(1);
 }
@@ -150,6 +153,7 @@ void PexpiretimeCommand(CommandContext& ctx) {
 void PersistCommand(CommandContext& ctx) {
   if (ctx.keyspace.Persist(ctx.args[1])) {
     ctx.MarkDirty();
+    ctx.dispatcher.notifier().Notify(kNotifyGeneric, "persist", ctx.args[1]);
     ctx.reply.Integer(1);
   } else {
     ctx.reply.Integer(0);

@@ -29,6 +29,7 @@ void RegisterAllCommands(CommandTable* table) {
   RegisterExpireCommands(table);
   RegisterServerCommands(table);
   RegisterTransactionCommands(table);
+  RegisterPubSubCommands(table);
   RegisterIntrospectionCommands(table);
 }
 

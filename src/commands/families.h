@@ -24,6 +24,7 @@ void RegisterKeyCommands(CommandTable* table);
 void RegisterExpireCommands(CommandTable* table);
 void RegisterServerCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
+void RegisterPubSubCommands(CommandTable* table);
 // COMMAND and its subcommands (the table describing itself).
 void RegisterIntrospectionCommands(CommandTable* table);
 

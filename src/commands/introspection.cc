@@ -46,6 +46,7 @@ constexpr FlagName kFlagNames[] = {
     {kReadonly, "readonly"},
     {kDenyOom, "denyoom"},
     {kAdmin, "admin"},
+    {kPubSub, "pubsub"},
     {kNoScript, "noscript"},
     {kLoadingOk, "loading"},
     {kStaleOk, "stale"},
@@ -91,7 +92,8 @@ constexpr const char* kCategoryNames[kAclCategoryCount] = {
     "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting",
 };
 
-// The category each group's commands belong to (server commands carry none).
+// The category each group's commands belong to (server commands carry none; pub/sub
+// commands get @pubsub from their flag, as in Redis, so PUBSUB HELP has none).
 uint32_t GroupCategory(std::string_view group) {
   struct G {
     const char* group;
@@ -108,7 +110,6 @@ uint32_t GroupCategory(std::string_view group) {
       {"hyperloglog", kCatHyperloglog},
       {"geo", kCatGeo},
       {"stream", kCatStream},
-      {"pubsub", kCatPubsub},
       {"connection", kCatConnection},
       {"transactions", kCatTransaction},
       {"scripting", kCatScripting},
@@ -128,6 +129,7 @@ uint32_t Categories(const Command& c) {
   if (c.has(kWrite)) cats |= kCatWrite;
   if (c.has(kReadonly)) cats |= kCatRead;
   if (c.has(kAdmin)) cats |= kCatAdmin | kCatDangerous;
+  if (c.has(kPubSub)) cats |= kCatPubsub;
   if (c.has(kFast)) cats |= kCatFast;
   if (!(cats & kCatFast)) cats |= kCatSlow;
   return cats;

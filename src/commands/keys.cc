@@ -11,6 +11,7 @@
 
 #include "commands/arg_cursor.h"
 #include "commands/context.h"
+#include "commands/dispatcher.h"
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "common/glob.h"
@@ -41,7 +42,10 @@ const char* TypeName(const Entry* e) {
 void DelCommand(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (ctx.keyspace.Delete(ctx.args[i])) ++deleted;
+    if (ctx.keyspace.Delete(ctx.args[i])) {
+      ++deleted;
+      ctx.dispatcher.notifier().Notify(kNotifyGeneric, "del", ctx.args[i]);
+    }
   }
   if (deleted > 0) ctx.MarkDirty(static_cast<uint64_t>(deleted));
   ctx.reply.Integer(deleted);
@@ -83,6 +87,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   ctx.keyspace.Rename(src, dst);
   ctx.MarkDirty();
+  ctx.dispatcher.notifier().Notify(kNotifyGeneric, "rename_from", src);
+  ctx.dispatcher.notifier().Notify(kNotifyGeneric, "rename_to", dst);
   if (nx) {
     ctx.reply.Integer(1);
   } else {
@@ -135,12 +141,17 @@ void CopyCommand(CommandContext& ctx) {
   std::string value(e->value());
   int64_t expire_at_ms = e->expire_at_ms();
   const store::StringForm form = e->string_form();
-  if (ctx.keyspace.FindForWrite(dst) != nullptr && !replace) {
-    ctx.reply.Integer(0);
-    return;
+  if (ctx.keyspace.FindForWrite(dst) != nullptr) {
+    if (!replace) {
+      ctx.reply.Integer(0);
+      return;
+    }
+    // Replaced as Redis does it (delete, then add), so "new" is reported for dst too.
+    ctx.keyspace.Delete(dst);
   }
   ctx.keyspace.Set(dst, value, expire_at_ms, /*keep_ttl=*/false, form);
   ctx.MarkDirty();
+  ctx.dispatcher.notifier().Notify(kNotifyGeneric, "copy_to", dst);
   ctx.reply.Integer(1);
 }
 

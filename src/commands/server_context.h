@@ -16,6 +16,7 @@
 namespace pykv::cmd {
 
 struct ClientState;
+class PubSubHost;
 
 // CLIENT KILL / CLIENT LIST filters (Redis 7.0 fields).
 struct ClientFilter {
@@ -58,6 +59,8 @@ class ServerContext {
   virtual void RemoveMonitor(ClientState& client) = 0;
   virtual bool HasMonitors() const = 0;
   virtual void FeedMonitors(const ClientState& client, Args argv) = 0;
+  // The pub/sub subscriptions (SUBSCRIBE, PUBLISH, PUBSUB, keyspace notifications).
+  virtual PubSubHost& pubsub() = 0;
 
   // SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: Ok means the server will stop after this
   // iteration (the caller gets no reply); an error is sent to the caller.

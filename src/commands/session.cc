@@ -10,6 +10,7 @@ namespace pykv::cmd {
 std::string DescribeClient(const ClientState& c, const ConnectionFigures& f, int64_t now_ms) {
   std::string flags;
   if (c.monitor) flags += 'O';
+  if (c.in_pubsub()) flags += 'P';
   if (c.in_multi) flags += 'x';
   if (c.watch_dirty) flags += 'd';
   if (c.close_after_reply) flags += 'c';
@@ -25,7 +26,9 @@ std::string DescribeClient(const ClientState& c, const ConnectionFigures& f, int
   line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
   line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
   line += " flags=" + flags;
-  line += " db=0 sub=0 psub=0 ssub=0";
+  line += " db=0 sub=" + std::to_string(c.subscriptions.channels);
+  line += " psub=" + std::to_string(c.subscriptions.patterns);
+  line += " ssub=" + std::to_string(c.subscriptions.shard_channels);
   line += " multi=" + std::to_string(c.in_multi ? static_cast<int64_t>(c.queued.size()) : -1);
   line += " qbuf=" + std::to_string(f.query_buffered);
   line += " qbuf-free=" +

@@ -6,6 +6,7 @@
 
 #include "commands/arg_cursor.h"
 #include "commands/context.h"
+#include "commands/dispatcher.h"
 #include "commands/errors.h"
 #include "commands/expire_time.h"
 #include "commands/families.h"
@@ -117,9 +118,12 @@ bool DoSet(CommandContext& ctx, std::string_view key, std::string_view value, co
     // Already expired: Redis deletes rather than storing a dead key, and says so as DEL.
     ctx.keyspace.Delete(key);
     ctx.PropagateAs({"DEL", key});
+    ctx.dispatcher.notifier().Notify(kNotifyGeneric, "del", key);
     return true;
   }
   ctx.keyspace.Set(key, value, o.has_expire ? o.expire_at_ms : -1, o.keepttl);
+  ctx.dispatcher.notifier().Notify(kNotifyString, "set", key);
+  if (o.has_expire) ctx.dispatcher.notifier().Notify(kNotifyGeneric, "expire", key);
   if (propagate_as_received) {
     ctx.MarkDirty();
   } else {
@@ -134,6 +138,7 @@ void SetCommand(CommandContext& ctx) {
   if (ctx.args.size() == 3) {  // the hot path: no options to parse or rewrite
     ctx.keyspace.Set(key, value);
     ctx.MarkDirty();
+    ctx.dispatcher.notifier().Notify(kNotifyString, "set", key);
     ctx.reply.Ok();
     return;
   }
@@ -210,6 +215,7 @@ void GetsetCommand(CommandContext& ctx) {
   }
   ctx.keyspace.Set(key, ctx.args[2]);
   ctx.PropagateAs({"SET", key, ctx.args[2]});
+  ctx.dispatcher.notifier().Notify(kNotifyString, "set", key);
 }
 
 void GetdelCommand(CommandContext& ctx) {
@@ -222,6 +228,7 @@ void GetdelCommand(CommandContext& ctx) {
   ctx.reply.Bulk(e->value());
   ctx.keyspace.Delete(key);
   ctx.PropagateAs({"DEL", key});
+  ctx.dispatcher.notifier().Notify(kNotifyGeneric, "del", key);
 }
 
 void GetexCommand(CommandContext& ctx) {
@@ -240,12 +247,15 @@ void GetexCommand(CommandContext& ctx) {
     if (o.expire_at_ms <= ctx.now_ms() && ctx.client.kind == ClientKind::kNormal) {
       ctx.keyspace.Delete(key);
       ctx.PropagateAs({"DEL", key});
+      ctx.dispatcher.notifier().Notify(kNotifyGeneric, "del", key);
     } else {
       ctx.keyspace.SetExpire(key, o.expire_at_ms);
       ctx.PropagateAs({"PEXPIREAT", key, Int64ToString(o.expire_at_ms)});
+      ctx.dispatcher.notifier().Notify(kNotifyGeneric, "expire", key);
     }
   } else if (persist && ctx.keyspace.Persist(key)) {
     ctx.PropagateAs({"PERSIST", key});
+    ctx.dispatcher.notifier().Notify(kNotifyGeneric, "persist", key);
   }
 }
 
@@ -265,7 +275,10 @@ void MsetCommand(CommandContext& ctx) {
     ctx.reply.Error(err::WrongArgs(ctx.command.name));
     return;
   }
-  for (size_t i = 1; i < ctx.args.size(); i += 2) ctx.keyspace.Set(ctx.args[i], ctx.args[i + 1]);
+  for (size_t i = 1; i < ctx.args.size(); i += 2) {
+    ctx.keyspace.Set(ctx.args[i], ctx.args[i + 1]);
+    ctx.dispatcher.notifier().Notify(kNotifyString, "set", ctx.args[i]);
+  }
   ctx.MarkDirty((ctx.args.size() - 1) / 2);
   ctx.reply.Ok();
 }
@@ -281,7 +294,10 @@ void MsetnxCommand(CommandContext& ctx) {
       return;
     }
   }
-  for (size_t i = 1; i < ctx.args.size(); i += 2) ctx.keyspace.Set(ctx.args[i], ctx.args[i + 1]);
+  for (size_t i = 1; i < ctx.args.size(); i += 2) {
+    ctx.keyspace.Set(ctx.args[i], ctx.args[i + 1]);
+    ctx.dispatcher.notifier().Notify(kNotifyString, "set", ctx.args[i]);
+  }
   ctx.MarkDirty((ctx.args.size() - 1) / 2);
   ctx.reply.Integer(1);
 }
@@ -306,6 +322,8 @@ void IncrBy(CommandContext& ctx, int64_t by) {
   size_t n = FormatInt64(result, buf);
   ctx.keyspace.Set(key, std::string_view(buf, n), -1, /*keep_ttl=*/true);
   ctx.MarkDirty();
+  // INCR, DECR, INCRBY and DECRBY all report "incrby", as Redis does.
+  ctx.dispatcher.notifier().Notify(kNotifyString, "incrby", key);
   ctx.reply.Integer(result);
 }
 
@@ -360,6 +378,7 @@ void IncrbyfloatCommand(CommandContext& ctx) {
   ctx.keyspace.Set(key, *text, -1, /*keep_ttl=*/true, store::StringForm::kNotInteger);
   // Floating point text is not replayed: the result is, so every copy agrees exactly.
   ctx.PropagateAs({"SET", key, *text, "KEEPTTL"});
+  ctx.dispatcher.notifier().Notify(kNotifyString, "incrbyfloat", key);
   ctx.reply.Bulk(*text);
 }
 
@@ -378,6 +397,7 @@ void AppendCommand(CommandContext& ctx) {
   if (e == nullptr) {
     ctx.keyspace.Set(key, add);
     ctx.MarkDirty();
+    ctx.dispatcher.notifier().Notify(kNotifyString, "append", key);
     ctx.reply.Integer(static_cast<int64_t>(add.size()));
     return;
   }
@@ -386,6 +406,7 @@ void AppendCommand(CommandContext& ctx) {
   char* bytes = ctx.keyspace.ResizeValue(key, old_len + add.size());
   std::copy(add.begin(), add.end(), bytes + old_len);
   ctx.MarkDirty();
+  ctx.dispatcher.notifier().Notify(kNotifyString, "append", key);
   ctx.reply.Integer(static_cast<int64_t>(old_len + add.size()));
 }
 
@@ -445,6 +466,7 @@ void SetrangeCommand(CommandContext& ctx) {
   char* bytes = ctx.keyspace.ResizeValue(key, new_len);
   std::copy(value.begin(), value.end(), bytes + offset);
   ctx.MarkDirty();
+  ctx.dispatcher.notifier().Notify(kNotifyString, "setrange", key);
   ctx.reply.Integer(static_cast<int64_t>(new_len));
 }
 

@@ -39,6 +39,7 @@ void ClientRegistry::OnSessionClosed(cmd::Session* s) {
   drop(pending_writes_);
   drop(paused_);
   monitors_.erase(s);
+  if (pubsub_ != nullptr) pubsub_->RemoveSession(s);
   dispatcher_->OnClientClosed(s->state());
   auto it = sessions_.find(s->state().id);
   if (it != sessions_.end()) {
@@ -76,7 +77,8 @@ void ClientRegistry::Cron(int64_t now_ms, int timeout_seconds) {
   for (auto& [id, s] : sessions_) {
     if (s->closing()) continue;
     const cmd::ClientState& c = s->state();
-    if (timeout_seconds > 0 && !c.monitor &&
+    // As Redis: a subscriber waits for messages, however long, so idleness is no reason.
+    if (timeout_seconds > 0 && !c.monitor && !c.in_pubsub() &&
         now_ms - c.last_interaction_ms > timeout_seconds * 1000LL) {
       spdlog::debug("Closing idle client id={}", id);
       s->CloseNow();
@@ -134,6 +136,7 @@ bool ClientRegistry::FilterMatches(const cmd::Session& s, const cmd::ClientFilte
   if (f.ids && std::find(f.ids->begin(), f.ids->end(), c.id) == f.ids->end()) return false;
   if (f.type) {
     std::string type = "normal";
+    if (c.in_pubsub()) type = "pubsub";
     if (c.monitor) type = "monitor";
     if (*f.type != type) return false;
   }

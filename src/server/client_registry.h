@@ -16,6 +16,7 @@
 #include "commands/dispatcher.h"
 #include "commands/server_context.h"
 #include "commands/session.h"
+#include "server/pubsub_registry.h"
 
 namespace pykv::server {
 
@@ -23,6 +24,8 @@ class ClientRegistry final : public cmd::SessionHost {
  public:
   explicit ClientRegistry(cmd::Dispatcher* dispatcher) : dispatcher_(dispatcher) {}
   ~ClientRegistry() override;
+  // Closing sessions leave their channels here.
+  void set_pubsub(PubSubRegistry* pubsub) { pubsub_ = pubsub; }
 
   uint64_t NextId() { return next_id_++; }
   // Takes a session whose state().id came from NextId().
@@ -68,6 +71,7 @@ class ClientRegistry final : public cmd::SessionHost {
   bool FilterMatches(const cmd::Session& s, const cmd::ClientFilter& f) const;
 
   cmd::Dispatcher* dispatcher_;
+  PubSubRegistry* pubsub_ = nullptr;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<cmd::Session>> sessions_;
   // Freed at the next iteration: they are released from inside their close callbacks.

@@ -111,7 +111,9 @@ bool ClientSession::ExecuteOne(cmd::Args argv) {
 
 const OutputLimit& ClientSession::output_limit() const {
   const Settings& s = *ctx_.settings;
-  return state_.monitor ? s.output_pubsub : s.output_normal;
+  // MONITOR output and pub/sub messages are pushed at the client unasked: both are held to
+  // the pubsub class (client-output-buffer-limit pubsub).
+  return state_.monitor || state_.in_pubsub() ? s.output_pubsub : s.output_normal;
 }
 
 bool ClientSession::CloseIfOverHardLimit() {

@@ -23,6 +23,7 @@
 #include <limits>
 #include <optional>
 
+#include "commands/notifications.h"
 #include "common/glob.h"
 #include "common/numbers.h"
 #include "resp/split_args.h"
@@ -237,6 +238,24 @@ OptionSpec Databases() {
   };
 }
 
+// notify-keyspace-events: Redis's class letters, shown in its canonical order.
+OptionSpec NotifyKeyspaceEvents() {
+  return {
+      .name = "notify-keyspace-events",
+      .set = [](Settings* s, const Args& a) -> std::string {
+        std::optional<uint32_t> flags = cmd::ParseNotifyFlags(a[0]);
+        if (!flags) return std::string(cmd::kBadNotifyFlags);
+        s->notify_keyspace_events = *flags;
+        return {};
+      },
+      .get = [](const Settings& s) { return cmd::FormatNotifyFlags(s.notify_keyspace_events); },
+      .conf =
+          [](const Settings& s) {
+            return Args{Repr(cmd::FormatNotifyFlags(s.notify_keyspace_events))};
+          },
+  };
+}
+
 std::vector<OptionSpec> BuildSpecs() {
   std::vector<OptionSpec> t;
   // Network
@@ -295,6 +314,7 @@ std::vector<OptionSpec> BuildSpecs() {
                      kInt64Max, kMutable));
   t.push_back(Bool("aof-load-truncated", &Settings::aof_load_truncated, kMutable));
   t.push_back(Save(kMutable));
+  t.push_back(NotifyKeyspaceEvents());
 
   // Replication options (not in effect yet), then Redis options PyKV has no use for. Each
   // list is one file; keep options PyKV acts on above this line.

@@ -65,6 +65,7 @@ struct Settings {
   int64_t slowlog_log_slower_than = 10000;  // microseconds; <0 disables
   uint64_t slowlog_max_len = 128;
   uint64_t latency_monitor_threshold = 0;  // ms; 0 disables
+  uint32_t notify_keyspace_events = 0;     // cmd::NotifyClass flags; 0: no notifications
   // Persistence (used by the AOF issue; accepted and reported now)
   bool appendonly = false;
   std::string appendfsync = "everysec";

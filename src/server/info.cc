@@ -193,8 +193,9 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "evicted_keys", k.evicted_keys);
     Field(&o, "keyspace_hits", k.keyspace_hits);
     Field(&o, "keyspace_misses", k.keyspace_misses);
-    Field(&o, "pubsub_channels", "0");
-    Field(&o, "pubsub_patterns", "0");
+    Field(&o, "pubsub_channels", pubsub_->ChannelCount(cmd::PubSubKind::kChannel));
+    Field(&o, "pubsub_patterns", pubsub_->PatternCount());
+    Field(&o, "pubsubshard_channels", pubsub_->ChannelCount(cmd::PubSubKind::kShardChannel));
     Field(&o, "latest_fork_usec", "0");
     Field(&o, "total_forks", "0");
     Field(&o, "total_error_replies", d.failed_calls + d.rejected_calls);

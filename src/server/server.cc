@@ -59,6 +59,9 @@ Server::Server(Config config) : config_(std::move(config)) {
   executor_ = std::make_unique<cmd::RequestExecutor>(dispatcher_.get(), &command_clock_,
                                                      persistence_.get());
   registry_ = std::make_unique<ClientRegistry>(dispatcher_.get());
+  pubsub_ = std::make_unique<PubSubRegistry>([this](uint64_t id) { return registry_->Find(id); },
+                                             registry_.get(), clock_);
+  registry_->set_pubsub(pubsub_.get());
   http_api_ = std::make_unique<http::KvApi>(http::ApiContext{&settings().requirepass,
                                                              &settings().proto_max_bulk_len,
                                                              &dispatcher_->stats(), &http_stats_});
@@ -72,6 +75,7 @@ Server::Server(Config config) : config_(std::move(config)) {
 Server::~Server() {
   // Sessions reference the dispatcher; drop them first.
   registry_.reset();
+  pubsub_.reset();
   persistence_.reset();
   dispatcher_.reset();
   keyspace_.reset();
@@ -89,6 +93,7 @@ void Server::ApplySettings() {
   parser_limits_.max_query_buffer = s.client_query_buffer_limit;
   dispatcher_->slowlog().Configure(s.slowlog_log_slower_than, s.slowlog_max_len);
   dispatcher_->latency().set_threshold_ms(s.latency_monitor_threshold);
+  dispatcher_->SetKeyspaceEvents(s.notify_keyspace_events);
   http_settings_.idle_timeout_seconds = s.http_timeout;
 }
 

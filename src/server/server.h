@@ -25,6 +25,7 @@
 #include "server/client_registry.h"
 #include "server/config.h"
 #include "server/persistence_service.h"
+#include "server/pubsub_registry.h"
 #include "store/keyspace.h"
 
 namespace pykv::server {
@@ -62,6 +63,7 @@ class Server final : public cmd::ServerContext {
   void RemoveMonitor(cmd::ClientState& client) override;
   bool HasMonitors() const override { return registry_->HasMonitors(); }
   void FeedMonitors(const cmd::ClientState& client, cmd::Args argv) override;
+  cmd::PubSubHost& pubsub() override { return *pubsub_; }
   Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) override;
   Status BackgroundRewriteAof() override;
   Status SaveNow() override;
@@ -115,6 +117,7 @@ class Server final : public cmd::ServerContext {
   std::unique_ptr<cmd::Dispatcher> dispatcher_;
   std::unique_ptr<cmd::RequestExecutor> executor_;
   std::unique_ptr<ClientRegistry> registry_;
+  std::unique_ptr<PubSubRegistry> pubsub_;
   resp::ParserLimits parser_limits_;
   http::HttpStats http_stats_;
   http::HttpSettings http_settings_;

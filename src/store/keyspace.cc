@@ -821,6 +821,7 @@ const Entry* Keyspace::Set(std::string_view key, std::string_view value, int64_t
     LruPushNewest(e);
     if (with_ext) VolatileAdd(e);
     InsertIntoTable(e, h);
+    Added(key);
   }
   if (with_ext) SetExtExpire(e, std::max<int64_t>(ttl, 0));
   SetForm(e, form);
@@ -963,6 +964,7 @@ void Keyspace::Rename(std::string_view src, std::string_view dst) {
   Modified(src);
   FreeEntry(old);
   InsertIntoTable(e, dst_hash);
+  Added(dst);
   Touch(e, now_ms);
   Modified(dst);
 }

@@ -99,6 +99,9 @@ class KeyspaceListener {
   // Any change to the key's value, TTL or existence (WATCH). Called only while
   // set_track_modifications(true).
   virtual void OnKeyModified(std::string_view key) = 0;
+  // A key was created (SET of a missing key, RENAME's and COPY's destination: Redis's
+  // dbAdd). Called only while set_report_new_keys(true).
+  virtual void OnKeyAdded(std::string_view /*key*/) {}
   // FLUSHDB/FLUSHALL, called just before every key goes: Keyspace::ContainsRaw still
   // tells which keys existed (WATCH is broken only for those, as in Redis).
   virtual void OnFlush() = 0;
@@ -130,6 +133,7 @@ class Keyspace {
   // byte count is used.
   void set_used_memory_fn(std::function<size_t()> fn) { used_memory_fn_ = std::move(fn); }
   void set_track_modifications(bool on) { track_modifications_ = on; }
+  void set_report_new_keys(bool on) { report_new_keys_ = on; }
   // Replicas report expired keys as missing but leave the deletion to their primary;
   // AOF loading does the same until the data set is complete.
   void set_expire_enabled(bool on) { expire_enabled_ = on; }
@@ -273,12 +277,16 @@ class Keyspace {
   void Modified(std::string_view key) {
     if (track_modifications_ && listener_ != nullptr) listener_->OnKeyModified(key);
   }
+  void Added(std::string_view key) {
+    if (report_new_keys_ && listener_ != nullptr) listener_->OnKeyAdded(key);
+  }
 
   const Clock* clock_;
   KeyspaceListener* listener_ = nullptr;
   KeyspaceLimits limits_;
   std::function<size_t()> used_memory_fn_;
   bool track_modifications_ = false;
+  bool report_new_keys_ = false;  // keyspace notifications' "new" events are on
   bool expire_enabled_ = true;
   SipHashKeyWords hash_key_;
   std::unique_ptr<Table> tables_[2];

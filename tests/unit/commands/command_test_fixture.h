@@ -16,6 +16,7 @@
 #include "commands/client_state.h"
 #include "commands/dispatcher.h"
 #include "commands/mutation_sink.h"
+#include "commands/pubsub_host.h"
 #include "commands/server_context.h"
 #include "common/clock.h"
 #include "common/out_buffer.h"
@@ -23,6 +24,30 @@
 #include "store/keyspace.h"
 
 namespace pykv::cmd::testing {
+
+// Records what is published (keyspace notifications); holds no subscriptions.
+class FakePubSub final : public PubSubHost {
+ public:
+  bool Subscribe(ClientState&, PubSubKind, std::string_view) override { return false; }
+  bool Unsubscribe(ClientState&, PubSubKind, std::string_view) override { return false; }
+  std::vector<std::string> SubscriptionsOf(const ClientState&, PubSubKind) const override {
+    return {};
+  }
+  void UnsubscribeAll(ClientState& c) override { c.subscriptions = SubscriptionCounts{}; }
+  size_t Publish(PubSubKind, std::string_view channel, std::string_view message) override {
+    published.emplace_back(std::string(channel), std::string(message));
+    return 0;
+  }
+  std::vector<std::string> ActiveChannels(PubSubKind,
+                                          std::optional<std::string_view>) const override {
+    return {};
+  }
+  size_t SubscriberCount(PubSubKind, std::string_view) const override { return 0; }
+  size_t PatternCount() const override { return 0; }
+  size_t ChannelCount(PubSubKind) const override { return 0; }
+
+  std::vector<std::pair<std::string, std::string>> published;  // channel, message
+};
 
 // Simple in-memory answers for everything the server would provide.
 class FakeServerContext final : public ServerContext {
@@ -49,6 +74,7 @@ class FakeServerContext final : public ServerContext {
   void FeedMonitors(const ClientState&, Args argv) override {
     monitored.emplace_back(argv.begin(), argv.end());
   }
+  PubSubHost& pubsub() override { return fake_pubsub; }
   Status Shutdown(bool, bool, bool, bool, bool) override { return Status::Ok(); }
   Status BackgroundRewriteAof() override { return Status::Invalid("ERR no AOF in unit tests"); }
   Status SaveNow() override { return Status::Invalid("ERR no AOF in unit tests"); }
@@ -66,6 +92,7 @@ class FakeServerContext final : public ServerContext {
   std::string persistence_error;
   int monitors = 0;
   std::vector<std::vector<std::string>> monitored;  // what MONITOR clients were sent
+  FakePubSub fake_pubsub;
   bool readonly_replica = false;
   bool active_expire = true;
   bool debug_allowed = true;

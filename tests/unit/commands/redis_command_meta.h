@@ -1217,6 +1217,20 @@ inline constexpr RecordedCommandMeta kRecordedCommandMeta[] = {
         "name\r\n$5\r\nvalue\r\n$4\r\ntype\r\n$6\r\nstring\r\n",
     },
     {
+        "psubscribe",
+        "*1\r\n*10\r\n$10\r\npsubscribe\r\n:-2\r\n*4\r\n+pubsub\r\n+noscript\r\n"
+        "+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@pubsub\r\n+@slow\r\n"
+        "*0\r\n*0\r\n*0\r\n",
+        "*2\r\n$10\r\npsubscribe\r\n*10\r\n$7\r\nsummary\r\n$69\r\nListen for messages publish"
+        "ed to channels matching the given patterns\r\n$5\r\nsince\r\n"
+        "$5\r\n2.0.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n"
+        "$75\r\nO(N) where N is the number of patterns the client is already subscribed to.\r\n"
+        "$9\r\narguments\r\n*1\r\n*8\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+        "$4\r\ntype\r\n$5\r\nblock\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n"
+        "$9\r\narguments\r\n*1\r\n*4\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+        "$4\r\ntype\r\n$7\r\npattern\r\n",
+    },
+    {
         "pttl",
         "*1\r\n*10\r\n$4\r\npttl\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n"
         ":1\r\n:1\r\n:1\r\n*3\r\n+@keyspace\r\n+@read\r\n+@fast\r\n*1\r\n"
@@ -1232,6 +1246,85 @@ inline constexpr RecordedCommandMeta kRecordedCommandMeta[] = {
         "*1\r\n*2\r\n$5\r\n2.8.0\r\n$19\r\nAdded the -2 reply.\r\n$9\r\n"
         "arguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
         "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n",
+    },
+    {
+        "publish",
+        "*1\r\n*10\r\n$7\r\npublish\r\n:3\r\n*4\r\n+pubsub\r\n+loading\r\n"
+        "+stale\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@pubsub\r\n+@fast\r\n"
+        "*0\r\n*0\r\n*0\r\n",
+        "*2\r\n$7\r\npublish\r\n*10\r\n$7\r\nsummary\r\n$27\r\nPost a message to a channel\r\n"
+        "$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$141\r\nO(N+M) where N is the number of clients subscribed to th"
+        "e receiving channel and M is the total number of subscribed patterns (by any client)."
+        "\r\n$9\r\narguments\r\n*2\r\n*4\r\n$4\r\nname\r\n$7\r\nchannel\r\n"
+        "$4\r\ntype\r\n$6\r\nstring\r\n*4\r\n$4\r\nname\r\n$7\r\nmessage\r\n"
+        "$4\r\ntype\r\n$6\r\nstring\r\n",
+    },
+    {
+        "pubsub",
+        "*1\r\n*10\r\n$6\r\npubsub\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n"
+        "+@slow\r\n*0\r\n*0\r\n*6\r\n*10\r\n$13\r\npubsub|numpat\r\n:2\r\n"
+        "*3\r\n+pubsub\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n"
+        "+@pubsub\r\n+@slow\r\n*0\r\n*0\r\n*0\r\n*10\r\n$13\r\npubsub|numsub\r\n"
+        ":-2\r\n*3\r\n+pubsub\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
+        "*2\r\n+@pubsub\r\n+@slow\r\n*0\r\n*0\r\n*0\r\n*10\r\n$11\r\npubsub|help\r\n"
+        ":2\r\n*2\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
+        "*0\r\n*0\r\n*0\r\n*10\r\n$20\r\npubsub|shardchannels\r\n:-2\r\n"
+        "*3\r\n+pubsub\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n"
+        "+@pubsub\r\n+@slow\r\n*0\r\n*0\r\n*0\r\n*10\r\n$15\r\npubsub|channels\r\n"
+        ":-2\r\n*3\r\n+pubsub\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
+        "*2\r\n+@pubsub\r\n+@slow\r\n*0\r\n*0\r\n*0\r\n*10\r\n$18\r\npubsub|shardnumsub\r\n"
+        ":-2\r\n*3\r\n+pubsub\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
+        "*2\r\n+@pubsub\r\n+@slow\r\n*0\r\n*0\r\n*0\r\n",
+        "*2\r\n$6\r\npubsub\r\n*10\r\n$7\r\nsummary\r\n$32\r\nA container for Pub/Sub commands"
+        "\r\n$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$22\r\nDepends on subcommand.\r\n$11\r\n"
+        "subcommands\r\n*12\r\n$13\r\npubsub|numpat\r\n*8\r\n$7\r\nsummary\r\n"
+        "$54\r\nGet the count of unique patterns pattern subscriptions\r\n"
+        "$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$13\r\npubsub|numsub\r\n*10\r\n"
+        "$7\r\nsummary\r\n$41\r\nGet the count of subscribers for channels\r\n"
+        "$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$75\r\nO(N) for the NUMSUB subcommand, where N is the number of "
+        "requested channels\r\n$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n"
+        "$7\r\nchannel\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n"
+        "*2\r\n+optional\r\n+multiple\r\n$11\r\npubsub|help\r\n*8\r\n$7\r\n"
+        "summary\r\n$49\r\nShow helpful text about the different subcommands\r\n"
+        "$5\r\nsince\r\n$5\r\n6.2.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$20\r\npubsub|shardchannels\r\n"
+        "*10\r\n$7\r\nsummary\r\n$26\r\nList active shard channels\r\n"
+        "$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$131\r\nO(N) where N is the number of active shard channels, and"
+        " assuming constant time pattern matching (relatively short shard channels).\r\n"
+        "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+        "$4\r\ntype\r\n$7\r\npattern\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+        "$15\r\npubsub|channels\r\n*10\r\n$7\r\nsummary\r\n$20\r\nList active channels\r\n"
+        "$5\r\nsince\r\n$5\r\n2.8.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$131\r\nO(N) where N is the number of active channels, and assum"
+        "ing constant time pattern matching (relatively short channels and patterns)\r\n"
+        "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+        "$4\r\ntype\r\n$7\r\npattern\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"
+        "$18\r\npubsub|shardnumsub\r\n*10\r\n$7\r\nsummary\r\n$47\r\nGet the count of subscrib"
+        "ers for shard channels\r\n$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\n"
+        "group\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n$86\r\nO(N) for the SHARDNUMSUB subcomm"
+        "and, where N is the number of requested shard channels\r\n$9\r\n"
+        "arguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$12\r\nshardchannel\r\n"
+        "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n*2\r\n+optional\r\n"
+        "+multiple\r\n",
+    },
+    {
+        "punsubscribe",
+        "*1\r\n*10\r\n$12\r\npunsubscribe\r\n:-1\r\n*4\r\n+pubsub\r\n+noscript\r\n"
+        "+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@pubsub\r\n+@slow\r\n"
+        "*0\r\n*0\r\n*0\r\n",
+        "*2\r\n$12\r\npunsubscribe\r\n*10\r\n$7\r\nsummary\r\n$74\r\nStop listening for messag"
+        "es posted to channels matching the given patterns\r\n$5\r\nsince\r\n"
+        "$5\r\n2.0.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n"
+        "$153\r\nO(N+M) where N is the number of patterns the client is already subscribed and"
+        " M is the number of total patterns subscribed in the system (by any client).\r\n"
+        "$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$7\r\npattern\r\n"
+        "$4\r\ntype\r\n$7\r\npattern\r\n$5\r\nflags\r\n*2\r\n+optional\r\n"
+        "+multiple\r\n",
     },
     {
         "quit",
@@ -1502,6 +1595,38 @@ inline constexpr RecordedCommandMeta kRecordedCommandMeta[] = {
         "$10\r\ncomplexity\r\n$4\r\nO(1)\r\n",
     },
     {
+        "spublish",
+        "*1\r\n*10\r\n$8\r\nspublish\r\n:3\r\n*4\r\n+pubsub\r\n+loading\r\n"
+        "+stale\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*2\r\n+@pubsub\r\n+@fast\r\n"
+        "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+not_key\r\n$12\r\nbegin_search\r\n"
+        "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+        "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+        "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n"
+        "$5\r\nlimit\r\n:0\r\n*0\r\n",
+        "*2\r\n$8\r\nspublish\r\n*10\r\n$7\r\nsummary\r\n$33\r\nPost a message to a shard chan"
+        "nel\r\n$5\r\nsince\r\n$5\r\n7.0.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n"
+        "$10\r\ncomplexity\r\n$80\r\nO(N) where N is the number of clients subscribed to the r"
+        "eceiving shard channel.\r\n$9\r\narguments\r\n*2\r\n*4\r\n$4\r\n"
+        "name\r\n$12\r\nshardchannel\r\n$4\r\ntype\r\n$6\r\nstring\r\n"
+        "*4\r\n$4\r\nname\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n",
+    },
+    {
+        "ssubscribe",
+        "*1\r\n*10\r\n$10\r\nssubscribe\r\n:-2\r\n*4\r\n+pubsub\r\n+noscript\r\n"
+        "+loading\r\n+stale\r\n:1\r\n:-1\r\n:1\r\n*2\r\n+@pubsub\r\n+@slow\r\n"
+        "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+not_key\r\n$12\r\nbegin_search\r\n"
+        "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+        "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+        "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n"
+        ":1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n",
+        "*2\r\n$10\r\nssubscribe\r\n*10\r\n$7\r\nsummary\r\n$57\r\nListen for messages publish"
+        "ed to the given shard channels\r\n$5\r\nsince\r\n$5\r\n7.0.0\r\n"
+        "$5\r\ngroup\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n$61\r\nO(N) where N is the number"
+        " of shard channels to subscribe to.\r\n$9\r\narguments\r\n*1\r\n"
+        "*6\r\n$4\r\nname\r\n$12\r\nshardchannel\r\n$4\r\ntype\r\n$6\r\n"
+        "string\r\n$5\r\nflags\r\n*1\r\n+multiple\r\n",
+    },
+    {
         "strlen",
         "*1\r\n*10\r\n$6\r\nstrlen\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n"
         ":1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n"
@@ -1515,6 +1640,18 @@ inline constexpr RecordedCommandMeta kRecordedCommandMeta[] = {
         "string\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n"
         "*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
         "$14\r\nkey_spec_index\r\n:0\r\n",
+    },
+    {
+        "subscribe",
+        "*1\r\n*10\r\n$9\r\nsubscribe\r\n:-2\r\n*4\r\n+pubsub\r\n+noscript\r\n"
+        "+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@pubsub\r\n+@slow\r\n"
+        "*0\r\n*0\r\n*0\r\n",
+        "*2\r\n$9\r\nsubscribe\r\n*10\r\n$7\r\nsummary\r\n$51\r\nListen for messages published"
+        " to the given channels\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n$5\r\n"
+        "group\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n$55\r\nO(N) where N is the number of ch"
+        "annels to subscribe to.\r\n$9\r\narguments\r\n*1\r\n*6\r\n$4\r\n"
+        "name\r\n$7\r\nchannel\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\n"
+        "flags\r\n*1\r\n+multiple\r\n",
     },
     {
         "substr",
@@ -1537,6 +1674,23 @@ inline constexpr RecordedCommandMeta kRecordedCommandMeta[] = {
         ":0\r\n*4\r\n$4\r\nname\r\n$5\r\nstart\r\n$4\r\ntype\r\n$7\r\n"
         "integer\r\n*4\r\n$4\r\nname\r\n$3\r\nend\r\n$4\r\ntype\r\n$7\r\n"
         "integer\r\n",
+    },
+    {
+        "sunsubscribe",
+        "*1\r\n*10\r\n$12\r\nsunsubscribe\r\n:-1\r\n*4\r\n+pubsub\r\n+noscript\r\n"
+        "+loading\r\n+stale\r\n:1\r\n:-1\r\n:1\r\n*2\r\n+@pubsub\r\n+@slow\r\n"
+        "*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+not_key\r\n$12\r\nbegin_search\r\n"
+        "*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\n"
+        "index\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
+        "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n"
+        ":1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n",
+        "*2\r\n$12\r\nsunsubscribe\r\n*10\r\n$7\r\nsummary\r\n$62\r\nStop listening for messag"
+        "es posted to the given shard channels\r\n$5\r\nsince\r\n$5\r\n"
+        "7.0.0\r\n$5\r\ngroup\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n"
+        "$76\r\nO(N) where N is the number of clients already subscribed to a shard channel.\r"
+        "\n$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$12\r\nshardchannel\r\n"
+        "$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n*2\r\n+optional\r\n"
+        "+multiple\r\n",
     },
     {
         "time",
@@ -1615,6 +1769,18 @@ inline constexpr RecordedCommandMeta kRecordedCommandMeta[] = {
         "$9\r\narguments\r\n*1\r\n*8\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\n"
         "type\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n$5\r\nflags\r\n"
         "*1\r\n+multiple\r\n",
+    },
+    {
+        "unsubscribe",
+        "*1\r\n*10\r\n$11\r\nunsubscribe\r\n:-1\r\n*4\r\n+pubsub\r\n+noscript\r\n"
+        "+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@pubsub\r\n+@slow\r\n"
+        "*0\r\n*0\r\n*0\r\n",
+        "*2\r\n$11\r\nunsubscribe\r\n*10\r\n$7\r\nsummary\r\n$56\r\nStop listening for message"
+        "s posted to the given channels\r\n$5\r\nsince\r\n$5\r\n2.0.0\r\n"
+        "$5\r\ngroup\r\n$6\r\npubsub\r\n$10\r\ncomplexity\r\n$70\r\nO(N) where N is the number"
+        " of clients already subscribed to a channel.\r\n$9\r\narguments\r\n"
+        "*1\r\n*6\r\n$4\r\nname\r\n$7\r\nchannel\r\n$4\r\ntype\r\n$6\r\n"
+        "string\r\n$5\r\nflags\r\n*2\r\n+optional\r\n+multiple\r\n",
     },
     {
         "unwatch",
