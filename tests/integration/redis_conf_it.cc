@@ -19,9 +19,14 @@
 #include <vector>
 
 #include "integration/server_harness.h"
+#include "support/temp_files.h"
 
 namespace pykv::it {
 namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
@@ -50,26 +55,6 @@ size_t CountOf(const std::string& haystack, const std::string& needle) {
   }
   return n;
 }
-
-// A directory of the test's own, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pykv-redisconf-it-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // The server binary's verdict on a config file, without starting a server: the file is
 // read before the command line, so a file that loads reaches `--port -1`, which is refused.

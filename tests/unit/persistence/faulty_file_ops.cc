@@ -209,17 +209,4 @@ Status FaultyFileOps::TruncateFile(const std::string& path, uint64_t size) {
   return base_->TruncateFile(path, size);
 }
 
-ScopedTempDir::ScopedTempDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/pykv-persistence-test-XXXXXX";
-  if (::mkdtemp(templ.data()) == nullptr) std::abort();  // a test cannot go on without it
-  path_ = templ;
-}
-
-ScopedTempDir::~ScopedTempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 }  // namespace pykv::persistence::testing

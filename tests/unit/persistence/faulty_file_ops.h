@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "persistence/file_ops.h"
+#include "support/temp_files.h"
 
 namespace pykv::persistence::testing {
 
@@ -88,20 +89,7 @@ class FaultyFileOps final : public FileOps {
 // "<op> <path>: <strerror>", the way PosixFileOps words its errors.
 Status ErrnoStatus(const std::string& op, const std::string& path, int err);
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
-class ScopedTempDir {
- public:
-  ScopedTempDir();
-  ~ScopedTempDir();
-  ScopedTempDir(const ScopedTempDir&) = delete;
-  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path() + "/" + name.
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// A fresh directory under the temp dir, removed with everything in it on destruction.
+using ScopedTempDir = pykv::testing::TempDir;
 
 }  // namespace pykv::persistence::testing

@@ -16,9 +16,14 @@
 #include <vector>
 
 #include "server/config.h"
+#include "support/temp_files.h"
 
 namespace pykv::server {
 namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 namespace fs = std::filesystem;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -258,38 +263,6 @@ std::string SetError(const std::string& name, const std::string& value) {
 
 std::string SetFailed(const std::string& name, const std::string& reason) {
   return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pykv-config-compat-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The non-comment lines of a config file, in order.

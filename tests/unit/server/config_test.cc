@@ -13,8 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_files.h"
+
 namespace pykv::server {
 namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WriteFile;
 
 namespace fs = std::filesystem;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
@@ -23,39 +29,6 @@ std::string GetOne(const Config& c, const std::string& name) {
   const Pairs got = c.Get(name);
   REQUIRE(got.size() == 1);
   return got[0].second;
-}
-
-// A fresh directory under the system temp dir, removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "pykv-config-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 Status LoadArgs(Config* c, std::vector<std::string> args) {
