@@ -15,20 +15,15 @@
 
 #include "cli/http_mode.h"
 #include "cli/interactive.h"
+#include "common/numbers.h"
 #include "resp/split_args.h"
 
 namespace pykv::cli {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
+// SHUTDOWN that worked ends the connection without a reply: redis-cli prints nothing.
+bool IsShutdown(std::span<const std::string> argv) {
+  return !argv.empty() && EqualsIgnoreCase(argv[0], "shutdown");
 }
 
 bool StartsStream(std::string_view name) {
@@ -95,6 +90,7 @@ void Print(std::string_view text) {
 int PrintResult(CommandRunner& runner, std::span<const std::string> argv,
                 const StatusOr<resp::ReplyValue>& reply, OutputMode mode) {
   if (RepliesWithText(argv)) mode = OutputMode::kText;
+  if (!reply.ok() && IsShutdown(argv) && runner.server_shut_down()) return 0;
   if (!reply.ok()) {
     std::fprintf(stderr, "%s\n", reply.status().message().c_str());
     return 1;
@@ -180,9 +176,9 @@ int RunCli(CliOptions o) {
   CommandRunner runner(o.connect, o.sentinel);
   Execute execute = [&](std::span<const std::string> argv) {
     StatusOr<resp::ReplyValue> reply = runner.Run(argv);
-    int status = PrintResult(runner, argv, reply, mode);
-    if (!reply.ok()) return Outcome::kLost;
-    return status == 0 ? Outcome::kOk : Outcome::kErrorReply;
+    const int status = PrintResult(runner, argv, reply, mode);
+    if (status == 0) return Outcome::kOk;
+    return reply.ok() ? Outcome::kErrorReply : Outcome::kLost;
   };
   if (!o.command.empty()) return RunRepeated(execute, o);
   if (!isatty(STDIN_FILENO)) return RunStdin(execute);

@@ -6,6 +6,8 @@
 #include <thread>
 #include <utility>
 
+#include "common/numbers.h"
+
 namespace pykv::cli {
 namespace {
 
@@ -121,10 +123,17 @@ Status CommandRunner::EnsureConnected() {
 }
 
 StatusOr<resp::ReplyValue> CommandRunner::Run(std::span<const std::string> argv) {
+  server_shut_down_ = false;
   Status st = EnsureConnected();
   if (!st.ok()) return st;
   StatusOr<resp::ReplyValue> reply = client_.Call(argv);
   if (reply.ok() && !(uses_sentinel() && IsReadOnlyRefusal(*reply))) return reply;
+  // A SHUTDOWN that worked closes the connection: sending it again would stop a server
+  // that came back (or the new primary).
+  if (!reply.ok() && !argv.empty() && EqualsIgnoreCase(argv[0], "shutdown")) {
+    server_shut_down_ = true;
+    return reply;
+  }
   // The server went away mid-command (restart, failover) or, under sentinel, turned into a
   // replica: connect again (to the primary the sentinels name now) and retry once, as
   // redis-cli does after a lost connection.

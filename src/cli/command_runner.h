@@ -45,6 +45,9 @@ class CommandRunner {
   // Runs one command. A Status error means no reply could be had (the message is ready to
   // print); an error reply is a reply.
   StatusOr<resp::ReplyValue> Run(std::span<const std::string> argv);
+  // The last Run sent SHUTDOWN and the connection then ended with no reply: the server is
+  // stopping (redis-cli prints nothing for it and succeeds).
+  bool server_shut_down() const { return server_shut_down_; }
   // The next reply of a stream (MONITOR, SUBSCRIBE) on the current connection.
   StatusOr<resp::ReplyValue> ReadMore() { return client_.Read(0); }
   // The address commands go to now ("127.0.0.1:6379"), as the prompt shows it.
@@ -62,6 +65,7 @@ class CommandRunner {
   ConnectOptions options_;
   SentinelOptions sentinel_;
   RespClient client_;
+  bool server_shut_down_ = false;
 };
 
 }  // namespace pykv::cli

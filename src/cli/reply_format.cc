@@ -3,6 +3,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "common/numbers.h"
 #include "resp/split_args.h"
 
 namespace pykv::cli {
@@ -144,11 +145,7 @@ void AppendRaw(const ReplyValue& r, std::string* out) {
 }
 
 bool Is(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
+  return EqualsIgnoreCase(a, b);
 }
 
 }  // namespace

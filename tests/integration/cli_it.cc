@@ -212,6 +212,20 @@ TEST_CASE("pykv-cli: errors and exit statuses") {
   CHECK(db_uri.err.find("database 0 only") != std::string::npos);
 }
 
+TEST_CASE("pykv-cli: SHUTDOWN prints nothing and succeeds, and is never sent twice") {
+  TestServer server;
+  const int p = server.port();
+  ToolResult r = CliAt(p, {"shutdown"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.empty());
+  CHECK(server.WaitExit(milliseconds(10000)).has_value());
+  // Against no server it is a connection error like any other command.
+  ToolResult again = CliAt(p, {"shutdown"});
+  CHECK(again.exit_code == 1);
+  CHECK(Contains(again.err, "Could not connect"));
+}
+
 TEST_CASE("pykv-cli: commands piped on stdin, -x and -r/-i") {
   TestServer server;
   const int p = server.port();
