@@ -71,6 +71,20 @@ struct ClientState {
   // suppressed (CLIENT REPLY OFF/SKIP), and CLIENT REPLY ON points it back here.
   OutBuffer* socket_output = nullptr;
 
+  // Replication. What a replica said of itself with REPLCONF before PSYNC, and whether the
+  // connection now carries the replication stream to it (flag S, CLIENT KILL TYPE replica,
+  // the replica output buffer class).
+  struct ReplicaInfo {
+    int listening_port = 0;
+    std::string ip_address;  // REPLCONF ip-address (replica-announce-ip)
+    bool capa_eof = false;
+    bool capa_psync2 = false;
+  } replica;
+  bool is_replica = false;
+  // WAIT: the client waits for replicas' acknowledgements; its reply comes later and
+  // nothing else it sent runs meanwhile.
+  bool blocked = false;
+
   // Request execution (RequestExecutor): the stream offset of this client's last change,
   // which its queued replies wait on, and the request CLIENT PAUSE holds back.
   uint64_t ack_barrier = 0;

@@ -211,6 +211,7 @@ struct Command {
   int arity = 0;     // N: exactly N args (with the name); -N: at least N
   uint32_t flags = 0;
   uint32_t acl_categories = 0;  // beyond the group's and the flags' (see AclCategory)
+  bool group_category = true;   // false: the group's category does not apply (WAIT)
   std::vector<KeySpec> key_specs;
   KeyFlagsFn key_flags = nullptr;  // set when a spec has kKeyVariableFlags
   KeyRange legacy_keys;            // derived from key_specs by CommandTable::Register
@@ -247,6 +248,12 @@ struct Command {
   // command: Make(...).Tips({...}).Args({...}).
   Command WithCategories(uint32_t c) && {
     acl_categories |= c;
+    return std::move(*this);
+  }
+  // The command's categories are exactly c plus what its flags imply.
+  Command WithOnlyCategories(uint32_t c) && {
+    acl_categories = c;
+    group_category = false;
     return std::move(*this);
   }
   Command WithTips(std::vector<std::string> t) && {

@@ -9,6 +9,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/pubsub_host.h"
+#include "commands/replication_host.h"
 #include "common/numbers.h"
 
 namespace pykv::cmd {
@@ -149,7 +150,7 @@ void HelloCommand(CommandContext& ctx) {
   ctx.reply.Bulk("mode");
   ctx.reply.Bulk("standalone");
   ctx.reply.Bulk("role");
-  ctx.reply.Bulk(ctx.server.IsReadonlyReplica() ? "replica" : "master");
+  ctx.reply.Bulk(ctx.server.replication().IsReplica() ? "replica" : "master");
   ctx.reply.Bulk("modules");
   ctx.reply.ArrayHeader(0);
 }

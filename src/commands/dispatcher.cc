@@ -6,6 +6,7 @@
 
 #include "commands/context.h"
 #include "commands/errors.h"
+#include "commands/replication_host.h"
 #include "common/numbers.h"
 
 namespace pykv::cmd {
@@ -209,8 +210,14 @@ std::string Dispatcher::Admit(const ClientState& client, const Command& cmd) {
       return "MISCONF Errors writing to the AOF file: " + aof_error;
     }
   }
+  if (writes && server_->replication().TooFewGoodReplicas()) {
+    return std::string(err::kNoReplicas);
+  }
   if (writes && server_->IsReadonlyReplica()) {
     return std::string(err::kReadonly);
+  }
+  if (!cmd.has(kStaleOk) && server_->replication().RefusesStaleData()) {
+    return std::string(err::kMasterDown);
   }
   // A subscribed RESP2 client reads every reply as a message, so only the commands that
   // keep that stream unambiguous may run (RESP3 tells pushes from replies: no limit).
@@ -290,7 +297,9 @@ void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv,
   }
   if (ctx.dirty() > 0) {
     stats_.dirty += ctx.dirty();
-    if (client.kind != ClientKind::kAofLoader) {
+    // Replayed AOF commands are already in the file, and a replica passes its primary's
+    // stream on byte for byte itself (so its offset stays the primary's).
+    if (client.kind == ClientKind::kNormal) {
       PropagateCall(argv, ctx.rewrites());
     }
   }

@@ -25,6 +25,9 @@ inline constexpr std::string_view kOomKeys =
 inline constexpr std::string_view kLoading = "LOADING PyKV is loading the dataset in memory";
 inline constexpr std::string_view kReadonly =
     "READONLY You can't write against a read only replica.";
+inline constexpr std::string_view kNoReplicas = "NOREPLICAS Not enough good replicas to write.";
+inline constexpr std::string_view kMasterDown =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
 inline constexpr std::string_view kStringTooLong =
     "ERR string exceeds maximum allowed size (proto-max-bulk-len)";

@@ -30,6 +30,7 @@ void RegisterAllCommands(CommandTable* table) {
   RegisterServerCommands(table);
   RegisterTransactionCommands(table);
   RegisterPubSubCommands(table);
+  RegisterReplicationCommands(table);
   RegisterIntrospectionCommands(table);
 }
 

@@ -25,6 +25,7 @@ void RegisterExpireCommands(CommandTable* table);
 void RegisterServerCommands(CommandTable* table);
 void RegisterTransactionCommands(CommandTable* table);
 void RegisterPubSubCommands(CommandTable* table);
+void RegisterReplicationCommands(CommandTable* table);
 // COMMAND and its subcommands (the table describing itself).
 void RegisterIntrospectionCommands(CommandTable* table);
 

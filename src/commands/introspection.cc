@@ -125,7 +125,7 @@ uint32_t GroupCategory(std::string_view group) {
 // category: its subcommands do.
 uint32_t Categories(const Command& c) {
   uint32_t cats = c.acl_categories;
-  if (c.subcommands.empty()) cats |= GroupCategory(c.group);
+  if (c.subcommands.empty() && c.group_category) cats |= GroupCategory(c.group);
   if (c.has(kWrite)) cats |= kCatWrite;
   if (c.has(kReadonly)) cats |= kCatRead;
   if (c.has(kAdmin)) cats |= kCatAdmin | kCatDangerous;

@@ -17,6 +17,7 @@ namespace pykv::cmd {
 
 struct ClientState;
 class PubSubHost;
+class ReplicationHost;
 
 // CLIENT KILL / CLIENT LIST filters (Redis 7.0 fields).
 struct ClientFilter {
@@ -78,7 +79,8 @@ class ServerContext {
   virtual const std::string& PersistenceError() const = 0;
   // True on a replica: writes from normal clients answer -READONLY.
   virtual bool IsReadonlyReplica() const = 0;
-  // ROLE / INFO replication are served through Info(); REPLICAOF arrives with replication.
+  // Replication: REPLICAOF, PSYNC, WAIT, ROLE and the write checks of a replica.
+  virtual ReplicationHost& replication() = 0;
 
   // Unix time (seconds) of the last successful save (LASTSAVE).
   virtual int64_t LastSaveTime() const = 0;

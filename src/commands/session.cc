@@ -9,6 +9,7 @@ namespace pykv::cmd {
 
 std::string DescribeClient(const ClientState& c, const ConnectionFigures& f, int64_t now_ms) {
   std::string flags;
+  if (c.is_replica) flags += 'S';
   if (c.monitor) flags += 'O';
   if (c.in_pubsub()) flags += 'P';
   if (c.in_multi) flags += 'x';

@@ -20,7 +20,7 @@
 namespace pykv {
 namespace {
 
-// Redis's "M"/"C" role column; read by every line, written once after fork.
+// Redis's "M"/"S"/"C" role column; read by every line, written once after fork.
 std::atomic<char> g_role{'M'};
 // Where the installed logger writes, so a forked child can reopen the same destination.
 // Written only by InitLogging, which runs before other threads start.
@@ -141,6 +141,10 @@ Status SetLogLevel(std::string_view loglevel) {
   // The logger's level is atomic, so this is safe while other threads log.
   spdlog::default_logger_raw()->set_level(*level);
   return Status::Ok();
+}
+
+void SetLogRole(bool replica) {
+  g_role.store(replica ? 'S' : 'M', std::memory_order_relaxed);
 }
 
 Status ReinitLoggingInChild() {

@@ -1,7 +1,8 @@
 // Logging set-up: the one place spdlog is configured. InitLogging installs spdlog's default
 // logger (stdout, or a file opened for append) with a Redis-like line format
 //   "<pid>:<role> 01 Jan 2024 12:00:00.123 <level> message"
-// where role is 'M' (or 'C' in a forked child) and level is Redis's '.' debug, '*' notice and
+// where role is 'M' ('S' on a replica, 'C' in a forked child) and level is Redis's '.' debug, '*'
+// notice and
 // '#' warning or worse. Every other module then logs with spdlog::info/warn/... directly;
 // only this file includes spdlog's sink and formatter headers.
 //
@@ -28,6 +29,9 @@ namespace pykv {
 
 // Changes the level of the installed logger (CONFIG SET loglevel). Invalid for unknown names.
 [[nodiscard]] Status SetLogLevel(std::string_view loglevel);
+
+// The role column of later lines: 'M' on a primary, 'S' on a replica (as Redis marks them).
+void SetLogRole(bool replica);
 
 // In a forked child: marks lines with role 'C' and swaps in a fresh sink (same destination)
 // whose lock no parent thread can be holding. The child must be single-threaded.

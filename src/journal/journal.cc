@@ -53,6 +53,19 @@ Journal::ReaderId Journal::AddReader() {
   return id;
 }
 
+Journal::ReaderId Journal::AddReaderAt(uint64_t offset) {
+  const ReaderId id = next_id_++;
+  readers_.push_back(Reader{id, std::clamp(offset, start_offset(), end_)});
+  return id;
+}
+
+void Journal::Reset(uint64_t offset) {
+  buf_.clear();
+  head_ = 0;
+  end_ = offset;
+  for (Reader& r : readers_) r.offset = offset;
+}
+
 void Journal::RemoveReader(ReaderId id) {
   readers_.erase(std::remove_if(readers_.begin(), readers_.end(),
                                 [id](const Reader& r) { return r.id == id; }),

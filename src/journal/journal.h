@@ -46,6 +46,9 @@ class Journal {
 
   // Registers a reader at the current offset.
   ReaderId AddReader();
+  // Registers a reader at `offset`, which Holds() must accept: a replica continuing from
+  // the backlog, or one joining a snapshot forked at that offset.
+  ReaderId AddReaderAt(uint64_t offset);
   void RemoveReader(ReaderId id);
   uint64_t reader_offset(ReaderId id) const;
   // The bytes the reader has not taken yet, contiguous; valid until the next call that
@@ -57,6 +60,10 @@ class Journal {
   // nobody else needs the bytes and *out is empty, the buffers are swapped (no copy): the
   // common case of an AOF as the only reader.
   void TakeAll(ReaderId id, std::string* out);
+
+  // Drops every byte held and moves the offset to `offset` (forward or back), every reader
+  // with it: a replica takes its primary's offset after a full synchronisation.
+  void Reset(uint64_t offset);
 
   // Keep at least the last `bytes` bytes for partial resynchronisation (0: no backlog).
   void set_backlog_size(uint64_t bytes);

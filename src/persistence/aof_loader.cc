@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "persistence/snapshot_load.h"
+
 namespace pykv::persistence {
 namespace {
 
@@ -14,8 +16,6 @@ using Clock = std::chrono::steady_clock;
 
 // Work between two looks at the clock: cheap enough to never overshoot a budget by much.
 constexpr int kItemsPerCheck = 1024;
-// Snapshot records decoded (and their buckets prefetched) before any is inserted.
-constexpr size_t kSnapshotBatch = 16;
 // Before a last file's first annotation (a Redis-written file, or a PyKV file's first
 // batch) commands are held back until this many bytes wait, then replayed: a torn first
 // batch that fails its checksum can then still be cut, while a big Redis file does not
@@ -40,7 +40,7 @@ struct AofLoader::Current {
   bool eof = false;
   // Snapshot base.
   std::unique_ptr<store::SnapshotDecoder> decoder;
-  bool reserved = false;  // the keyspace was sized from the header's key count
+  std::unique_ptr<SnapshotInserter> inserter;
   // RESP files.
   std::unique_ptr<AofScanner> scanner;
   // Last file only: a second parser fed the same bytes that replays items only once the
@@ -193,6 +193,7 @@ Status AofLoader::OpenFile(size_t index) {
   const std::string_view first = head;
   if (cur_->kind == Kind::kSnapshot) {
     cur_->decoder = std::make_unique<store::SnapshotDecoder>();
+    cur_->inserter = std::make_unique<SnapshotInserter>(ks_, /*skip_expired=*/true);
     cur_->decoder->set_total_size(f.size);
     cur_->decoder->Feed(first);
     spdlog::info("Reading the base snapshot {} ({} bytes)", f.name, f.size);
@@ -273,61 +274,30 @@ Status AofLoader::StepSnapshot(bool* file_done) {
   store::SnapshotDecoder& dec = *c.decoder;
   const FileEntry& f = files_[c.index];
   const int64_t now_ms = ks_->clock()->NowMs();
-  // Records are decoded a few at a time so that the buckets (and then the chains) they
-  // land in can be prefetched: the inserts are otherwise one cache miss after another.
-  std::array<store::SnapshotRecord, kSnapshotBatch> batch;
-  std::array<uint64_t, kSnapshotBatch> hashes;
-  for (int n = 0; n < kItemsPerCheck; n += static_cast<int>(kSnapshotBatch)) {
-    size_t got = 0;
-    store::SnapshotDecoder::Event last = store::SnapshotDecoder::Event::kRecord;
-    while (got < batch.size()) {
-      StatusOr<store::SnapshotDecoder::Event> ev = dec.Next(&batch[got]);
-      if (!ev.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
-      last = *ev;
-      if (last != store::SnapshotDecoder::Event::kRecord) break;
-      ++got;
-    }
-    // Sizing the table once for the whole base saves rehashing it ~20 times.
-    if (got > 0 && !c.reserved) {
-      c.reserved = true;
-      if (dec.expected_records() > 0) ks_->Reserve(dec.expected_records());
-    }
-    for (size_t i = 0; i < got; ++i) {
-      hashes[i] = ks_->HashForPrefetch(batch[i].key);
-      ks_->PrefetchBucket(hashes[i]);
-    }
-    for (size_t i = 0; i < got; ++i) {
-      if (i + 1 < got) ks_->PrefetchEntry(hashes[i + 1]);
-      const store::SnapshotRecord& rec = batch[i];
-      // Redis skips expired keys when a primary loads; a key whose time has passed must
-      // not come back to life, and must not cost a DEL later either.
-      if (rec.expire_at_ms != -1 && rec.expire_at_ms < now_ms) {
-        ++progress_.base_expired;
-      } else {
-        ks_->Set(rec.key, rec.value, rec.expire_at_ms);
-        ++progress_.base_keys;
-      }
-    }
-    if (last == store::SnapshotDecoder::Event::kRecord) continue;
-    // kEnd or kNeedMore. After the end block the file must end too: read on, so that
-    // trailing bytes are seen (and reported by the decoder).
-    if (c.eof) {
-      Status s = dec.Finish();
-      if (!s.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
-      ks_->EndReserve();
-      *file_done = true;
-      return Status::Ok();
-    }
-    // Straight into the decoder's buffer: no copy of the snapshot's bytes. (The batch's
-    // views are used up by now: PrepareWrite may move the buffer.)
-    std::span<char> room = dec.PrepareWrite(opts_.chunk_bytes);
-    StatusOr<size_t> read = c.file->Read(room.data(), std::min(room.size(), opts_.chunk_bytes));
-    if (!read.ok()) return read.status();
-    dec.CommitWrite(*read);
-    progress_.bytes_done += *read;
-    if (*read == 0) c.eof = true;
+  // Redis skips expired keys when a primary loads; a key whose time has passed must not
+  // come back to life, and must not cost a DEL later either.
+  StatusOr<store::SnapshotDecoder::Event> ev = c.inserter->InsertSome(dec, kItemsPerCheck, now_ms);
+  if (!ev.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
+  progress_.base_keys = c.inserter->keys();
+  progress_.base_expired = c.inserter->expired();
+  if (*ev == store::SnapshotDecoder::Event::kRecord) return Status::Ok();  // the step's share
+  // kEnd or kNeedMore. After the end block the file must end too: read on, so that
+  // trailing bytes are seen (and reported by the decoder).
+  if (c.eof) {
+    Status s = dec.Finish();
+    if (!s.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
+    c.inserter->Finish();
+    *file_done = true;
     return Status::Ok();
   }
+  // Straight into the decoder's buffer: no copy of the snapshot's bytes. (The inserted
+  // records' views are used up by now: PrepareWrite may move the buffer.)
+  std::span<char> room = dec.PrepareWrite(opts_.chunk_bytes);
+  StatusOr<size_t> read = c.file->Read(room.data(), std::min(room.size(), opts_.chunk_bytes));
+  if (!read.ok()) return read.status();
+  dec.CommitWrite(*read);
+  progress_.bytes_done += *read;
+  if (*read == 0) c.eof = true;
   return Status::Ok();
 }
 

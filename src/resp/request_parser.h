@@ -72,6 +72,12 @@ class RequestParser {
   // command last returned, and one past its end: the AOF loader reports damage with these.
   uint64_t command_start_offset() const { return base_offset_ + cmd_start_; }
   uint64_t consumed_offset() const { return base_offset_ + consumed_; }
+  // The bytes of the command last returned, exactly as received: what a replica passes on
+  // to its own replicas and counts in its offset. (Blank lines between commands are not
+  // part of any command; a primary's stream has none.) Valid as long as argv().
+  std::string_view last_bytes() const {
+    return std::string_view(buf_.get() + cmd_start_, consumed_ - cmd_start_);
+  }
   // Drops consumed bytes and returns spare memory; call when a read batch is done.
   void Compact();
   // Frees the whole input buffer when nothing is buffered (idle clients cost nothing).

@@ -32,6 +32,10 @@ void ClientRegistry::AddPaused(cmd::Session* s) {
   paused_.push_back(s);
 }
 
+void ClientRegistry::ForgetAckBarriers() {
+  for (auto& [id, s] : sessions_) s->state().ack_barrier = 0;
+}
+
 void ClientRegistry::OnSessionClosed(cmd::Session* s) {
   auto drop = [s](std::vector<cmd::Session*>& v) {
     v.erase(std::remove(v.begin(), v.end(), s), v.end());
@@ -41,6 +45,7 @@ void ClientRegistry::OnSessionClosed(cmd::Session* s) {
   monitors_.erase(s);
   if (pubsub_ != nullptr) pubsub_->RemoveSession(s);
   dispatcher_->OnClientClosed(s->state());
+  if (on_closed_) on_closed_(s->state());
   auto it = sessions_.find(s->state().id);
   if (it != sessions_.end()) {
     // The connection is inside its close callback: free after the callback returns.
@@ -138,6 +143,7 @@ bool ClientRegistry::FilterMatches(const cmd::Session& s, const cmd::ClientFilte
     std::string type = "normal";
     if (c.in_pubsub()) type = "pubsub";
     if (c.monitor) type = "monitor";
+    if (c.is_replica) type = "replica";
     if (*f.type != type) return false;
   }
   if (f.addr && *f.addr != c.addr) return false;

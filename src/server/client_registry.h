@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,13 @@ class ClientRegistry final : public cmd::SessionHost {
   ~ClientRegistry() override;
   // Closing sessions leave their channels here.
   void set_pubsub(PubSubRegistry* pubsub) { pubsub_ = pubsub; }
+  // Called for every session that closes (replication forgets replicas and WAITs).
+  void set_on_closed(std::function<void(const cmd::ClientState&)> fn) {
+    on_closed_ = std::move(fn);
+  }
+  // The journal's offsets were renumbered (a replica took its primary's): every reply
+  // waiting for an offset is released.
+  void ForgetAckBarriers();
 
   uint64_t NextId() { return next_id_++; }
   // Takes a session whose state().id came from NextId().
@@ -72,6 +80,7 @@ class ClientRegistry final : public cmd::SessionHost {
 
   cmd::Dispatcher* dispatcher_;
   PubSubRegistry* pubsub_ = nullptr;
+  std::function<void(const cmd::ClientState&)> on_closed_;
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<cmd::Session>> sessions_;
   // Freed at the next iteration: they are released from inside their close callbacks.

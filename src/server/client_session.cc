@@ -73,6 +73,12 @@ void ClientSession::ProcessInput() {
       Postpone();
       break;
     }
+    if (state_.blocked) {
+      // WAIT: the reply comes when enough replicas acknowledged; the rest of the
+      // pipeline runs after it (Resume).
+      paused_ = true;
+      break;
+    }
     // Limits are checked per command, as Redis checks them per reply: a pipeline of big
     // GETs must not build gigabytes of output before the first check.
     if (OutputOverLimit()) return;
@@ -113,6 +119,7 @@ const OutputLimit& ClientSession::output_limit() const {
   const Settings& s = *ctx_.settings;
   // MONITOR output and pub/sub messages are pushed at the client unasked: both are held to
   // the pubsub class (client-output-buffer-limit pubsub).
+  if (state_.is_replica) return s.output_replica;
   return state_.monitor || state_.in_pubsub() ? s.output_pubsub : s.output_normal;
 }
 
@@ -129,6 +136,8 @@ bool ClientSession::CloseIfOverHardLimit() {
 }
 
 bool ClientSession::PauseIfOutputPiledUp() {
+  // A replica's input is its acknowledgements: it is always read.
+  if (state_.is_replica) return false;
   const OutputLimit& lim = output_limit();
   size_t pause_at = kPauseReadingOutput;
   if (lim.soft != 0 && lim.soft < pause_at) pause_at = lim.soft;

@@ -16,6 +16,7 @@
 #include "commands/request_executor.h"
 #include "commands/session.h"
 #include "net/connection.h"
+#include "replication/replica_channel.h"
 #include "resp/reply_writer.h"
 #include "resp/request_parser.h"
 #include "server/config.h"
@@ -33,7 +34,11 @@ struct SessionContext {
   const resp::ParserLimits* parser_limits;
 };
 
-class ClientSession final : public cmd::Session, public net::ConnectionHandler {
+// After PSYNC the same session is the primary side's channel to that replica: its output
+// carries the replication stream, its input the replica's REPLCONF ACKs.
+class ClientSession final : public cmd::Session,
+                            public net::ConnectionHandler,
+                            public replication::ReplicaChannel {
  public:
   ClientSession(const SessionContext& ctx, std::unique_ptr<net::Connection> conn, uint64_t id,
                 int64_t now_ms);
@@ -58,6 +63,11 @@ class ClientSession final : public cmd::Session, public net::ConnectionHandler {
   bool peer_is_loopback() const override { return conn_->peer_is_loopback(); }
   cmd::ConnectionFigures Figures() const override;
   int64_t soft_limit_since_ms() const override { return soft_limit_since_ms_; }
+
+  // replication::ReplicaChannel
+  void Send(std::string_view bytes) override { conn_->output().Append(bytes); }
+  size_t pending_output() const override { return conn_->pending_output(); }
+  void Close() override { conn_->Close(); }
 
   // net::ConnectionHandler
   std::span<char> OnReadBuffer(size_t suggested) override;

@@ -316,7 +316,7 @@ std::vector<OptionSpec> BuildSpecs() {
   t.push_back(Save(kMutable));
   t.push_back(NotifyKeyspaceEvents());
 
-  // Replication options (not in effect yet), then Redis options PyKV has no use for. Each
+  // Replication options, then Redis options PyKV has no use for. Each
   // list is one file; keep options PyKV acts on above this line.
   AppendReplicationSpecs(&t);
   AppendRedisCompatSpecs(&t);
@@ -502,7 +502,6 @@ std::string Config::ApplyDirective(const std::vector<std::string>& argv) {
   if (reason.empty()) {
     const std::string canonical(Table()[opt->canonical].name);
     if ((opt->flags & kNoEffect) != 0) NoteLoaded(&no_effect_loaded_, canonical);
-    if ((opt->flags & kNotYetInEffect) != 0) NoteLoaded(&not_yet_loaded_, canonical);
   }
   return reason;
 }
@@ -517,12 +516,6 @@ std::vector<std::string> Config::StartupNotices() const {
     out.push_back("Redis options accepted for compatibility, with no effect in PyKV: " +
                   Join(no_effect_loaded_, ", "));
   }
-  if (!not_yet_loaded_.empty()) {
-    out.push_back(
-        "Replication options accepted but not in effect: this PyKV version does not "
-        "replicate: " +
-        Join(not_yet_loaded_, ", "));
-  }
   if (s_.databases_configured != 1) {
     out.push_back("databases " + std::to_string(s_.databases_configured) +
                   ": PyKV serves database 0 only (CONFIG GET databases answers 1, SELECT of "
@@ -533,7 +526,7 @@ std::vector<std::string> Config::StartupNotices() const {
 
 bool Config::HasEffect(std::string_view name) {
   const Option* opt = Find(name);
-  return opt != nullptr && !opt->is_alias() && (opt->flags & (kNoEffect | kNotYetInEffect)) == 0;
+  return opt != nullptr && !opt->is_alias() && (opt->flags & kNoEffect) == 0;
 }
 
 Status Config::Include(const std::string& path, int depth) {

@@ -2,9 +2,9 @@
 // CONFIG SET may change it at run time, and how it prints for CONFIG GET. Sources, in
 // order: defaults, the config file (redis.conf syntax), the command line (`--name value`),
 // then CONFIG SET. Typed values live in Settings, which the rest of the server reads.
-// Every Redis 7.0 option is known: besides PyKV's own, the replication options (typed, not
-// in effect until replication exists) and the options PyKV has no use for (validated,
-// stored and reported back, never acted on); StartupNotices() names those a config set.
+// Every Redis 7.0 option is known: besides PyKV's own, the replication options and the
+// options PyKV has no use for (validated, stored and reported back, never acted on);
+// StartupNotices() names those a config set.
 // Loop thread only (start-up runs on the same thread before the loop starts).
 #pragma once
 
@@ -76,8 +76,8 @@ struct Settings {
   bool aof_load_truncated = true;
   std::string save;  // RDB snapshots: PyKV has none; kept for CONFIG GET save
 
-  // Replication (config_replication.cc). Typed, validated and reported as Redis 7.0 does;
-  // nothing reads them until PyKV replicates, and StartupNotices() says so.
+  // Replication (config_replication.cc), typed, validated and reported as Redis 7.0 does;
+  // the replication service reads them.
   std::string replicaof_host;  // "" = not a replica
   int replicaof_port = 0;
   std::string masterauth;
@@ -140,12 +140,18 @@ class Config {
   std::string config_file_abs() const;
 
   // Lines to log once at start-up: the options the config file and command line set that
-  // PyKV accepts with no effect, the replication options that are not in effect yet, and
-  // `databases` above 1. Empty when there is nothing to say.
+  // PyKV accepts with no effect, and `databases` above 1. Empty when there is nothing to
+  // say.
   std::vector<std::string> StartupNotices() const;
-  // True for the options PyKV acts on today; false for the replication options (not yet),
-  // the accepted-only ones, Redis's second names (slave-*) and unknown names.
+  // True for the options PyKV acts on; false for the accepted-only ones, Redis's second
+  // names (slave-*) and unknown names.
   static bool HasEffect(std::string_view name);
+
+  // REPLICAOF changed the primary ("" = none): CONFIG GET and REWRITE show it.
+  void SetReplicaOf(std::string host, int port) {
+    s_.replicaof_host = std::move(host);
+    s_.replicaof_port = port;
+  }
 
   // Called after a runtime change of the named option has been applied to settings().
   void set_on_change(std::function<void(std::string_view name)> fn) { on_change_ = std::move(fn); }
@@ -168,10 +174,9 @@ class Config {
   std::string file_;
   std::string file_abs_;      // fixed at load time: the server may chdir to `dir` later
   bool save_loaded_ = false;  // later `save` lines of a load add to the first (as Redis)
-  // Options without effect (or not yet in effect) that the file or command line set, by
+  // Options without effect that the file or command line set, by
   // canonical name, in order of first appearance.
   std::vector<std::string> no_effect_loaded_;
-  std::vector<std::string> not_yet_loaded_;
   std::function<void(std::string_view)> on_change_;
 };
 

@@ -1,6 +1,6 @@
 // Config option rows and the typed option kinds (bool, integer, memory, string, enum) that
 // build them, shared by the files that fill Config's option table: config.cc (options PyKV
-// acts on), config_replication.cc (replication options, not in effect yet) and
+// acts on), config_replication.cc (replication options) and
 // config_redis_compat.cc (Redis 7.0 options PyKV accepts with no effect). Internal to
 // server/config*; static data built once, read from the loop thread.
 #pragma once
@@ -41,8 +41,6 @@ enum OptionFlags : unsigned {
   kAccumulate = 1u << 3,
   // Holds a secret: CONFIG SET's value is redacted from SLOWLOG (Redis's SENSITIVE_CONFIG).
   kSensitive = 1u << 4,
-  // Replication option: typed and validated, read by nothing until replication exists.
-  kNotYetInEffect = 1u << 5,
   // Redis option PyKV has no use for: validated and stored, never acted on.
   kNoEffect = 1u << 6,
 };
@@ -127,7 +125,7 @@ inline OptionSpec WithAlias(OptionSpec spec, std::string_view alias) {
 
 // ---- The table's parts --------------------------------------------------------------------
 
-// config_replication.cc: replication options (kNotYetInEffect).
+// config_replication.cc: replication options (the choices PyKV does not offer: kNoEffect).
 void AppendReplicationSpecs(std::vector<OptionSpec>* t);
 // config_redis_compat.cc: Redis 7.0 options PyKV accepts with no effect (kNoEffect).
 void AppendRedisCompatSpecs(std::vector<OptionSpec>* t);

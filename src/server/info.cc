@@ -205,18 +205,7 @@ std::string Server::InfoSection(const std::string& name) {
           registry_->net_stats().client_output_buffer_limit_disconnections);
     Field(&o, "acl_access_denied_auth", d.acl_access_denied_auth);
   } else if (name == "replication") {
-    o += "# Replication\r\n";
-    Field(&o, "role", "master");
-    Field(&o, "connected_slaves", "0");
-    Field(&o, "master_failover_state", "no-failover");
-    Field(&o, "master_replid", RunId());
-    Field(&o, "master_replid2", std::string(40, '0'));
-    Field(&o, "master_repl_offset", "0");
-    Field(&o, "second_repl_offset", "-1");
-    Field(&o, "repl_backlog_active", "0");
-    Field(&o, "repl_backlog_size", "1048576");
-    Field(&o, "repl_backlog_first_byte_offset", "0");
-    Field(&o, "repl_backlog_histlen", "0");
+    o += replication_->Info();
   } else if (name == "cpu") {
     o += "# CPU\r\n";
     struct rusage self, children;

@@ -62,6 +62,10 @@ Server::Server(Config config) : config_(std::move(config)) {
   pubsub_ = std::make_unique<PubSubRegistry>([this](uint64_t id) { return registry_->Find(id); },
                                              registry_.get(), clock_);
   registry_->set_pubsub(pubsub_.get());
+  replication_ = std::make_unique<ReplicationService>(ReplicationServiceContext{
+      &loop_, &journal_, &command_clock_, &config_, keyspace_.get(), dispatcher_.get(),
+      persistence_.get(), registry_.get(), &parser_limits_});
+  registry_->set_on_closed([this](const cmd::ClientState& c) { replication_->OnClientClosed(c); });
   http_api_ = std::make_unique<http::KvApi>(http::ApiContext{&settings().requirepass,
                                                              &settings().proto_max_bulk_len,
                                                              &dispatcher_->stats(), &http_stats_});
@@ -75,6 +79,7 @@ Server::Server(Config config) : config_(std::move(config)) {
 Server::~Server() {
   // Sessions reference the dispatcher; drop them first.
   registry_.reset();
+  replication_.reset();
   pubsub_.reset();
   persistence_.reset();
   dispatcher_.reset();
@@ -95,6 +100,7 @@ void Server::ApplySettings() {
   dispatcher_->latency().set_threshold_ms(s.latency_monitor_threshold);
   dispatcher_->SetKeyspaceEvents(s.notify_keyspace_events);
   http_settings_.idle_timeout_seconds = s.http_timeout;
+  replication_->ApplySettings(bound_port_);
 }
 
 void Server::OnConfigChange(std::string_view name) {
@@ -248,6 +254,7 @@ Status Server::Run() {
     StopServing();
   });
   spdlog::info("Server initialized; port {}", bound_port_);
+  replication_->ApplySettings(bound_port_);
   if (settings().appendonly) {
     st = persistence_->StartLoading();
     if (!st.ok()) {
@@ -257,6 +264,8 @@ Status Server::Run() {
     } else {
       loop_.RunWhileBusy([this] { return LoadStep(); });
     }
+  } else {
+    replication_->Start();
   }
   spdlog::info("Ready to accept connections tcp");
   st = loop_.Run();
@@ -271,6 +280,7 @@ void Server::StopServing() {
   shutting_down_ = true;
   for (auto& l : listeners_) l->Close();
   if (http_listener_) http_listener_->Close();
+  replication_->Shutdown();
   const uint64_t durable = persistence_->Shutdown();
   registry_->FlushAndCloseAll(durable);
   loop_.Stop();
@@ -358,6 +368,8 @@ void Server::BeforeSleep() {
   registry_->FreeClosed();
   closed_http_listeners_.clear();
   deferred_free_.clear();
+  // Replicas get the journal's new bytes (and WAIT asks them for acknowledgements).
+  replication_->BeforeSleep();
   // The AOF is written (and under appendfsync always, fsynced) before any reply goes out.
   persistence_->Flush();
   registry_->FlushReady(persistence_->durable_offset(), clock_->NowMs());
@@ -389,6 +401,7 @@ void Server::Cron() {
   }
   keyspace_->RehashStep(1000);
   persistence_->Cron(now);
+  replication_->Cron();
   registry_->Cron(now, settings().timeout);
 }
 
@@ -535,7 +548,10 @@ Status Server::ConfigSet(const std::vector<std::pair<std::string, std::string>>&
 
 bool Server::LoadStep() {
   StatusOr<bool> more = persistence_->LoadStep();
-  if (more.ok()) return *more;
+  if (more.ok()) {
+    if (!*more) replication_->Start();
+    return *more;
+  }
   spdlog::critical("{}", more.status().message());
   fatal_ = more.status();
   StopServing();

@@ -26,6 +26,7 @@
 #include "server/config.h"
 #include "server/persistence_service.h"
 #include "server/pubsub_registry.h"
+#include "server/replication_service.h"
 #include "store/keyspace.h"
 
 namespace pykv::server {
@@ -64,12 +65,13 @@ class Server final : public cmd::ServerContext {
   bool HasMonitors() const override { return registry_->HasMonitors(); }
   void FeedMonitors(const cmd::ClientState& client, cmd::Args argv) override;
   cmd::PubSubHost& pubsub() override { return *pubsub_; }
+  cmd::ReplicationHost& replication() override { return *replication_; }
   Status Shutdown(bool nosave, bool save, bool now, bool force, bool abort) override;
   Status BackgroundRewriteAof() override;
   Status SaveNow() override;
   Status DebugReload(bool rewrite_first) override;
   const std::string& PersistenceError() const override { return persistence_->error(); }
-  bool IsReadonlyReplica() const override { return false; }
+  bool IsReadonlyReplica() const override { return replication_->read_only_replica(); }
   int64_t LastSaveTime() const override { return persistence_->last_save_unix(); }
   int64_t UptimeSeconds() const override;
   size_t UsedMemory() const override;
@@ -118,6 +120,7 @@ class Server final : public cmd::ServerContext {
   std::unique_ptr<cmd::RequestExecutor> executor_;
   std::unique_ptr<ClientRegistry> registry_;
   std::unique_ptr<PubSubRegistry> pubsub_;
+  std::unique_ptr<ReplicationService> replication_;
   resp::ParserLimits parser_limits_;
   http::HttpStats http_stats_;
   http::HttpSettings http_settings_;

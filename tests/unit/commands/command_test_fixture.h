@@ -17,6 +17,7 @@
 #include "commands/dispatcher.h"
 #include "commands/mutation_sink.h"
 #include "commands/pubsub_host.h"
+#include "commands/replication_host.h"
 #include "commands/server_context.h"
 #include "common/clock.h"
 #include "common/out_buffer.h"
@@ -49,6 +50,32 @@ class FakePubSub final : public PubSubHost {
   std::vector<std::pair<std::string, std::string>> published;  // channel, message
 };
 
+// A primary with scripted replicas: WAIT answers `acked`, REPLICAOF is recorded.
+class FakeReplication final : public ReplicationHost {
+ public:
+  std::string ReplicaOf(const ClientState&, std::string_view host, int port) override {
+    primary = std::string(host) + ":" + std::to_string(port);
+    return "OK";
+  }
+  void ReplicaOfNoOne(const ClientState&) override { primary.clear(); }
+  Status Sync(ClientState&, std::string_view, std::string_view, bool) override {
+    return Status::Invalid("ERR no replication in unit tests");
+  }
+  void Ack(ClientState&, uint64_t offset) override { last_ack = offset; }
+  void AckToPrimaryNow() override {}
+  bool IsReplica() const override { return !primary.empty(); }
+  std::optional<int64_t> Wait(ClientState&, int64_t, int64_t, bool) override { return acked; }
+  RoleInfo Role() const override { return RoleInfo{}; }
+  bool TooFewGoodReplicas() const override { return too_few_replicas; }
+  bool RefusesStaleData() const override { return refuses_stale; }
+
+  std::string primary;  // "host:port" while a replica
+  uint64_t last_ack = 0;
+  int64_t acked = 0;
+  bool too_few_replicas = false;
+  bool refuses_stale = false;
+};
+
 // Simple in-memory answers for everything the server would provide.
 class FakeServerContext final : public ServerContext {
  public:
@@ -75,6 +102,7 @@ class FakeServerContext final : public ServerContext {
     monitored.emplace_back(argv.begin(), argv.end());
   }
   PubSubHost& pubsub() override { return fake_pubsub; }
+  ReplicationHost& replication() override { return fake_replication; }
   Status Shutdown(bool, bool, bool, bool, bool) override { return Status::Ok(); }
   Status BackgroundRewriteAof() override { return Status::Invalid("ERR no AOF in unit tests"); }
   Status SaveNow() override { return Status::Invalid("ERR no AOF in unit tests"); }
@@ -93,6 +121,7 @@ class FakeServerContext final : public ServerContext {
   int monitors = 0;
   std::vector<std::vector<std::string>> monitored;  // what MONITOR clients were sent
   FakePubSub fake_pubsub;
+  FakeReplication fake_replication;
   bool readonly_replica = false;
   bool active_expire = true;
   bool debug_allowed = true;

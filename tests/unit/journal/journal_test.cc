@@ -126,5 +126,40 @@ TEST_CASE("a reader behind the backlog keeps its bytes until it advances") {
   CHECK(j.start_offset() == all.size() - 10);
 }
 
+TEST_CASE("a reader added at a held offset reads from there; one past the start is clamped") {
+  Journal j;
+  j.set_backlog_size(1024);
+  Set(j, "a", "1");
+  const uint64_t mid = j.offset();
+  Set(j, "b", "2");
+  Journal::ReaderId r = j.AddReaderAt(mid);
+  CHECK(j.reader_offset(r) == mid);
+  CHECK(j.Unread(r) == Enc({"SET", "b", "2"}));
+  Journal::ReaderId early = j.AddReaderAt(0);
+  CHECK(j.reader_offset(early) == j.start_offset());
+  Journal::ReaderId late = j.AddReaderAt(j.offset() + 100);
+  CHECK(j.reader_offset(late) == j.offset());
+}
+
+TEST_CASE("reset drops the bytes and moves the offset and every reader, back or forward") {
+  Journal j;
+  j.set_backlog_size(1024);
+  Journal::ReaderId r = j.AddReader();
+  Set(j, "a", "1");
+  j.Reset(5);
+  CHECK(j.offset() == 5);
+  CHECK(j.start_offset() == 5);
+  CHECK(j.reader_offset(r) == 5);
+  CHECK(j.Unread(r).empty());
+  CHECK(j.Holds(5));
+  CHECK_FALSE(j.Holds(4));
+  const uint64_t end = Set(j, "b", "2");
+  CHECK(end == 5 + Enc({"SET", "b", "2"}).size());
+  CHECK(j.Unread(r) == Enc({"SET", "b", "2"}));
+  j.Reset(1000);
+  CHECK(j.offset() == 1000);
+  CHECK(j.reader_offset(r) == 1000);
+}
+
 }  // namespace
 }  // namespace pykv::journal

@@ -589,5 +589,24 @@ TEST_CASE("PeekSecondArgs never reads past garbage or a half header") {
   }
 }
 
+TEST_CASE("last_bytes is each command's bytes, at every split and across compaction") {
+  const std::string stream =
+      "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nvv\r\nDEL k\r\n";
+  for (size_t split = 0; split <= stream.size(); ++split) {
+    ParserLimits limits;
+    RequestParser p(&limits);
+    std::string seen;
+    auto drain = [&] {
+      while (p.Next() == RequestParser::Result::kCommand) seen += p.last_bytes();
+      p.Compact();
+    };
+    p.Append(stream.substr(0, split));
+    drain();
+    p.Append(stream.substr(split));
+    drain();
+    CHECK_MESSAGE(seen == stream, "split at ", split);
+  }
+}
+
 }  // namespace
 }  // namespace pykv::resp

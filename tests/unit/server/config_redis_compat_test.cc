@@ -297,7 +297,9 @@ TEST_CASE("every Redis 7.0 option is known, with Redis's default") {
 TEST_CASE("which options PyKV acts on") {
   CHECK(Config::HasEffect("maxmemory"));
   CHECK(Config::HasEffect("databases"));
-  CHECK_FALSE(Config::HasEffect("replica-read-only"));  // replication, not in effect yet
+  CHECK(Config::HasEffect("replica-read-only"));
+  CHECK(Config::HasEffect("repl-backlog-size"));
+  CHECK_FALSE(Config::HasEffect("repl-diskless-sync"));  // full sync always uses a file
   CHECK_FALSE(Config::HasEffect("slave-read-only"));
   CHECK_FALSE(Config::HasEffect("rdbcompression"));
   CHECK_FALSE(Config::HasEffect("save"));
@@ -480,17 +482,15 @@ TEST_CASE("start-up notices name what a config set, once") {
   Config c;
   REQUIRE(c.LoadString("rdbcompression no\nhash-max-ziplist-entries 10\n"
                        "hash-max-listpack-entries 20\nslave-read-only yes\n"
-                       "replica-priority 100\ndatabases 16\nuser default on nopass ~* &* +@all\n")
+                       "replica-priority 100\nrepl-diskless-sync no\ndatabases 16\n"
+                       "user default on nopass ~* &* +@all\n")
               .ok());
   const std::vector<std::string> notices = c.StartupNotices();
-  REQUIRE(notices.size() == 3);
+  REQUIRE(notices.size() == 2);
   CHECK(notices[0] ==
         "Redis options accepted for compatibility, with no effect in PyKV: rdbcompression, "
-        "hash-max-listpack-entries, user");
+        "hash-max-listpack-entries, repl-diskless-sync, user");
   CHECK(notices[1] ==
-        "Replication options accepted but not in effect: this PyKV version does not "
-        "replicate: replica-read-only, replica-priority");
-  CHECK(notices[2] ==
         "databases 16: PyKV serves database 0 only (CONFIG GET databases answers 1, SELECT of "
         "any other index is refused)");
   CHECK(GetOne(c, "databases") == "1");

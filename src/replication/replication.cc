@@ -1,0 +1,178 @@
+#include "replication/replication.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace pykv::replication {
+
+Replication::Replication(uv_loop_t* loop, journal::Journal* journal, const Clock* clock,
+                         ReplicationHooks* hooks, const resp::ParserLimits* limits)
+    : loop_(loop),
+      journal_(journal),
+      clock_(clock),
+      hooks_(hooks),
+      limits_(limits),
+      primary_(journal, &ids_, clock, hooks) {}
+
+Replication::~Replication() = default;
+
+void Replication::set_options(const ReplicationOptions& o) {
+  opts_ = o;
+  primary_.set_options(o.primary);
+}
+
+PrimaryLinkOptions Replication::LinkOptions() const {
+  PrimaryLinkOptions lo;
+  lo.host = primary_host_;
+  lo.port = primary_port_;
+  lo.auth_user = opts_.masteruser;
+  lo.auth_pass = opts_.masterauth;
+  lo.announce_port = opts_.announce_port;
+  lo.announce_ip = opts_.announce_ip;
+  lo.timeout_s = opts_.timeout_s;
+  lo.temp_dir = opts_.primary.snapshot_dir;
+  lo.limits = limits_;
+  return lo;
+}
+
+void Replication::RetireLink() {
+  if (link_ == nullptr) return;
+  link_->Stop();
+  retired_.push_back(std::move(link_));
+}
+
+bool Replication::ReplicaOf(const std::string& host, int port, const std::string& who) {
+  if (link_ != nullptr && host == primary_host_ && port == primary_port_) {
+    spdlog::info(
+        "REPLICAOF would result into synchronization with the master we are already connected "
+        "with. No operation performed.");
+    return false;
+  }
+  const bool was_primary = link_ == nullptr;
+  RetireLink();
+  // Our replicas must learn that the history goes on elsewhere; they reconnect and
+  // continue by partial resynchronisation.
+  primary_.DisconnectAll();
+  if (was_primary) {
+    spdlog::info(
+        "Before turning into a replica, using my own master parameters to synthesize a cached "
+        "master: I may be able to synchronize with the new master with just a partial "
+        "transfer.");
+  }
+  primary_host_ = host;
+  primary_port_ = port;
+  // The offset and history this replica will ask to continue from must be kept.
+  primary_.EnsureBacklog();
+  link_ = std::make_unique<PrimaryLink>(loop_, journal_, &ids_, clock_, hooks_, LinkOptions());
+  hooks_->OnRoleChange(true);
+  if (!who.empty()) {
+    spdlog::info("REPLICAOF {}:{} enabled (user request from '{}')", host, port, who);
+  }
+  link_->Start();
+  return true;
+}
+
+void Replication::PromoteToPrimary(const std::string& who) {
+  if (link_ == nullptr) return;
+  RetireLink();
+  primary_host_.clear();
+  primary_port_ = 0;
+  // A new history begins here; the old one stays known up to this offset.
+  ids_.Shift(journal_->offset());
+  spdlog::warn(
+      "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
+      ids_.replid2, ids_.second_offset, ids_.replid);
+  primary_.DisconnectAll();
+  hooks_->OnRoleChange(false);
+  spdlog::info("MASTER MODE enabled (user request from '{}')", who);
+}
+
+void Replication::AckToPrimaryNow() {
+  if (link_ != nullptr) link_->SendAck();
+}
+
+void Replication::BeforeSleep() {
+  primary_.BeforeSleep();
+}
+
+void Replication::Cron() {
+  if (link_ != nullptr) link_->Cron();
+  retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
+                                [](const std::unique_ptr<PrimaryLink>& l) { return l->idle(); }),
+                 retired_.end());
+  primary_.Cron(is_replica());
+}
+
+void Replication::Shutdown() {
+  RetireLink();
+  primary_.Shutdown();
+}
+
+namespace {
+void Field(std::string* o, std::string_view name, std::string_view value) {
+  o->append(name);
+  o->push_back(':');
+  o->append(value);
+  o->append("\r\n");
+}
+void Field(std::string* o, std::string_view name, int64_t value) {
+  Field(o, name, std::to_string(value));
+}
+}  // namespace
+
+std::string Replication::InfoFields() const {
+  std::string o;
+  Field(&o, "role", is_replica() ? "slave" : "master");
+  if (is_replica()) {
+    Field(&o, "master_host", primary_host_);
+    Field(&o, "master_port", primary_port_);
+    Field(&o, "master_link_status", link_->up() ? "up" : "down");
+    Field(&o, "master_last_io_seconds_ago", link_->last_io_seconds_ago());
+    Field(&o, "master_sync_in_progress", link_->sync_in_progress() ? 1 : 0);
+    Field(&o, "slave_read_repl_offset", static_cast<int64_t>(link_->read_offset()));
+    Field(&o, "slave_repl_offset", static_cast<int64_t>(journal_->offset()));
+    if (link_->sync_in_progress()) {
+      Field(&o, "master_sync_total_bytes", static_cast<int64_t>(link_->transfer_size()));
+      Field(&o, "master_sync_read_bytes", static_cast<int64_t>(link_->transfer_read()));
+      Field(&o, "master_sync_left_bytes",
+            static_cast<int64_t>(link_->transfer_size() - link_->transfer_read()));
+      char perc[32];
+      std::snprintf(perc, sizeof(perc), "%.2f",
+                    link_->transfer_size() == 0
+                        ? 0.0
+                        : 100.0 * static_cast<double>(link_->transfer_read()) /
+                              static_cast<double>(link_->transfer_size()));
+      Field(&o, "master_sync_perc", perc);
+      Field(&o, "master_sync_last_io_seconds_ago", 0);
+    }
+    if (!link_->up()) Field(&o, "master_link_down_since_seconds", link_->down_since_seconds());
+    Field(&o, "slave_priority", opts_.replica_priority);
+    Field(&o, "slave_read_only", opts_.read_only ? 1 : 0);
+    Field(&o, "replica_announced", opts_.replica_announced ? 1 : 0);
+  }
+  const std::vector<Primary::ReplicaView> replicas = primary_.Replicas();
+  Field(&o, "connected_slaves", static_cast<int64_t>(replicas.size()));
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const Primary::ReplicaView& r = replicas[i];
+    Field(&o, "slave" + std::to_string(i),
+          "ip=" + r.ip + ",port=" + std::to_string(r.port) + ",state=" + r.state +
+              ",offset=" + std::to_string(r.offset) + ",lag=" + std::to_string(r.lag_s));
+  }
+  Field(&o, "master_failover_state", "no-failover");
+  Field(&o, "master_replid", ids_.replid);
+  Field(&o, "master_replid2", ids_.replid2);
+  Field(&o, "master_repl_offset", static_cast<int64_t>(journal_->offset()));
+  Field(&o, "second_repl_offset", ids_.second_offset);
+  const bool backlog = journal_->backlog_size() > 0;
+  Field(&o, "repl_backlog_active", backlog ? 1 : 0);
+  Field(&o, "repl_backlog_size", static_cast<int64_t>(opts_.primary.backlog_size));
+  const uint64_t histlen = journal_->backlog_length();
+  Field(&o, "repl_backlog_first_byte_offset",
+        backlog ? static_cast<int64_t>(journal_->offset() - histlen + 1) : 0);
+  Field(&o, "repl_backlog_histlen", static_cast<int64_t>(backlog ? histlen : 0));
+  return o;
+}
+
+}  // namespace pykv::replication
