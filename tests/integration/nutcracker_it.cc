@@ -1,6 +1,7 @@
 // Two PyKV shards behind twemproxy (Debian's nutcracker, as conf/nutcracker.yml sets it
 // up): keys spread over both servers, each on exactly one; MGET, MSET and DEL split across
-// the shards; with one shard down its keys fail and the other shard's keys still work.
+// the shards; a command nutcracker does not support (MULTI) closes the client's connection;
+// with one shard down its keys fail and the other shard's keys still work.
 // nutcracker is a required test dependency (tools/install-deps.sh): without it these
 // cases fail.
 #include <fcntl.h>
