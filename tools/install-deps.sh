@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libspdlog-dev libfmt-dev libcli11-dev libjemalloc-dev zlib1g-dev
   doctest-dev libhiredis-dev
-  redis-server redis-tools redis-sentinel
+  redis-server redis-tools redis-sentinel nutcracker
   clang libclang-rt-14-dev
   procps strace util-linux
   chromium
@@ -33,8 +33,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  # Debian starts redis-server as a service on install; the tests run their own.
-  if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl stop redis-server 2>/dev/null || true; fi
+  # Debian starts redis-server (and enables nutcracker) as a service on install; the tests
+  # run their own.
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl stop redis-server 2>/dev/null || true
+    $SUDO systemctl stop nutcracker 2>/dev/null || true
+  fi
 fi
 
 # The browser test's npm packages (playwright-core only: it drives Debian's chromium and

@@ -730,14 +730,18 @@ int TestServer::ReadHttpPortFile() {
   return http_port_;
 }
 
-Conn TestServer::TryConnect(double timeout_s) const {
+Conn TryConnectPort(int port, double timeout_s) {
   double t = timeout_s * TimeScale();
   timeval tv{static_cast<time_t>(t),
              static_cast<suseconds_t>((t - static_cast<double>(static_cast<time_t>(t))) * 1e6)};
-  Conn c(redisConnectWithTimeout("127.0.0.1", port_, tv));
+  Conn c(redisConnectWithTimeout("127.0.0.1", port, tv));
   if (c == nullptr || c->err != 0) return nullptr;
   redisSetTimeout(c.get(), tv);
   return c;
+}
+
+Conn TestServer::TryConnect(double timeout_s) const {
+  return TryConnectPort(port_, timeout_s);
 }
 
 Conn TestServer::Connect(double timeout_s) const {

@@ -101,6 +101,10 @@ struct RedisContextFree {
 };
 using Conn = std::unique_ptr<redisContext, RedisContextFree>;
 
+// A hiredis connection to 127.0.0.1:port with connect and command timeouts (seconds,
+// scaled), for servers the harness did not start (proxies); null when it cannot connect.
+Conn TryConnectPort(int port, double timeout_s = 10);
+
 // Runs one command (binary safe, redisCommandArgv) and returns its reply.
 Reply Cmd(redisContext* c, const std::vector<std::string>& args);
 inline Reply Cmd(const Conn& c, const std::vector<std::string>& args) {
