@@ -42,7 +42,8 @@ HttpResponse FromError(const std::string& error) {
   int status = 500;
   if (starts("OOM")) {
     status = 507;
-  } else if (starts("MISCONF") || starts("LOADING") || starts("MASTERDOWN")) {
+  } else if (starts("MISCONF") || starts("LOADING") || starts("MASTERDOWN") ||
+             starts("NOREPLICAS")) {
     status = 503;
   } else if (starts("READONLY")) {
     status = 409;
@@ -272,6 +273,16 @@ class Routes {
     w.String(ok ? "ok" : "unavailable");
     w.Key("role");
     WriteString(w, InfoField(info, "role", ""));
+    // A replica: whether its link to the primary is up, so a load balancer can tell
+    // fresh reads from stale ones.
+    if (InfoField(info, "role", "") == "slave") {
+      w.Key("master_link_status");
+      WriteString(w, InfoField(info, "master_link_status", "down"));
+      w.Key("master_host");
+      WriteString(w, InfoField(info, "master_host", ""));
+      w.Key("master_port");
+      w.Int64(InfoNumber(info, "master_port"));
+    }
     w.Key("loading");
     w.Bool(loading);
     w.Key("aof");

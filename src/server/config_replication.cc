@@ -50,10 +50,11 @@ void AppendReplicationSpecs(std::vector<OptionSpec>* t) {
   t->push_back(ReplicaOf());
   t->push_back(String("masterauth", &Settings::masterauth, kSensitive));
   t->push_back(String("masteruser", &Settings::masteruser, kSensitive));
+  t->push_back(WithAlias(Bool("replica-read-only", &Settings::replica_read_only, kMutable),
+                         "slave-read-only"));
   t->push_back(
-      WithAlias(Bool("replica-read-only", &Settings::replica_read_only), "slave-read-only"));
-  t->push_back(WithAlias(Bool("replica-serve-stale-data", &Settings::replica_serve_stale_data),
-                         "slave-serve-stale-data"));
+      WithAlias(Bool("replica-serve-stale-data", &Settings::replica_serve_stale_data, kMutable),
+                "slave-serve-stale-data"));
   t->push_back(
       WithAlias(Bool("replica-ignore-maxmemory", &Settings::replica_ignore_maxmemory, kNoEffect),
                 "slave-ignore-maxmemory"));
@@ -61,23 +62,26 @@ void AppendReplicationSpecs(std::vector<OptionSpec>* t) {
                          "slave-lazy-flush"));
   t->push_back(Bool("replica-ignore-disk-write-errors", &Settings::replica_ignore_disk_write_errors,
                     kNoEffect));
-  t->push_back(Memory("repl-backlog-size", &Settings::repl_backlog_size, 1, kInt64Max));
-  t->push_back(Int("repl-backlog-ttl", &Settings::repl_backlog_ttl, 0, kLongMax));
-  t->push_back(Int("repl-timeout", &Settings::repl_timeout, 1, kIntMax));
-  t->push_back(
-      WithAlias(Int("repl-ping-replica-period", &Settings::repl_ping_replica_period, 1, kIntMax),
-                "repl-ping-slave-period"));
-  t->push_back(WithAlias(Int("replica-priority", &Settings::replica_priority, 0, kIntMax),
+  t->push_back(Memory("repl-backlog-size", &Settings::repl_backlog_size, 1, kInt64Max, kMutable));
+  t->push_back(Int("repl-backlog-ttl", &Settings::repl_backlog_ttl, 0, kLongMax, kMutable));
+  t->push_back(Int("repl-timeout", &Settings::repl_timeout, 1, kIntMax, kMutable));
+  t->push_back(WithAlias(
+      Int("repl-ping-replica-period", &Settings::repl_ping_replica_period, 1, kIntMax, kMutable),
+      "repl-ping-slave-period"));
+  t->push_back(WithAlias(Int("replica-priority", &Settings::replica_priority, 0, kIntMax, kMutable),
                          "slave-priority"));
-  t->push_back(WithAlias(String("replica-announce-ip", &Settings::replica_announce_ip),
+  t->push_back(WithAlias(String("replica-announce-ip", &Settings::replica_announce_ip, kMutable),
                          "slave-announce-ip"));
-  t->push_back(WithAlias(Int("replica-announce-port", &Settings::replica_announce_port, 0, 65535),
-                         "slave-announce-port"));
-  t->push_back(Bool("replica-announced", &Settings::replica_announced));
-  t->push_back(WithAlias(Int("min-replicas-to-write", &Settings::min_replicas_to_write, 0, kIntMax),
-                         "min-slaves-to-write"));
-  t->push_back(WithAlias(Int("min-replicas-max-lag", &Settings::min_replicas_max_lag, 0, kIntMax),
-                         "min-slaves-max-lag"));
+  t->push_back(
+      WithAlias(Int("replica-announce-port", &Settings::replica_announce_port, 0, 65535, kMutable),
+                "slave-announce-port"));
+  t->push_back(Bool("replica-announced", &Settings::replica_announced, kMutable));
+  t->push_back(WithAlias(
+      Int("min-replicas-to-write", &Settings::min_replicas_to_write, 0, kIntMax, kMutable),
+      "min-slaves-to-write"));
+  t->push_back(
+      WithAlias(Int("min-replicas-max-lag", &Settings::min_replicas_max_lag, 0, kIntMax, kMutable),
+                "min-slaves-max-lag"));
   t->push_back(Bool("repl-diskless-sync", &Settings::repl_diskless_sync, kNoEffect));
   t->push_back(
       Int("repl-diskless-sync-delay", &Settings::repl_diskless_sync_delay, 0, kIntMax, kNoEffect));
