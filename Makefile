@@ -10,7 +10,7 @@ CTEST_RUN   = ctest -j $(TEST_JOBS) --output-on-failure --timeout 1500
 CONF       ?= conf/pykv.conf
 FUZZ_SECONDS ?= 180
 
-.PHONY: all build deps run test unit asan fuzz bench bench-http bench-cli format clean
+.PHONY: all build deps run test unit asan fuzz bench bench-http bench-cli bench-replication format clean
 
 all: build
 
@@ -64,6 +64,11 @@ bench-http: deps build
 # the bottleneck. tools/bench-cli.sh --help lists its knobs (QUICK=1 for a smoke run).
 bench-cli: deps build
 	tools/bench-cli.sh
+
+# A replica's cost to its primary, replica lag and full-sync time, PyKV vs Redis in one run.
+# tools/bench-replication.sh --help lists its knobs (QUICK=1 for a smoke run).
+bench-replication: deps build
+	tools/bench-replication.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -124,14 +124,14 @@ void Connection::ResumeReading() {
 
 void Connection::OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
-  if (c->read_this_turn_ >= kReadBudgetPerTurn) {
+  if (c->read_this_turn_ >= c->read_budget_) {
     // Yield: UV_ENOBUFS ends libuv's read loop for this socket until the next iteration.
     c->read_this_turn_ = 0;
     buf->base = nullptr;
     buf->len = 0;
     return;
   }
-  const size_t left = kReadBudgetPerTurn - c->read_this_turn_;
+  const size_t left = c->read_budget_ - c->read_this_turn_;
   // Read straight into the handler's parse buffer: no copy, no allocation here.
   std::span<char> space = c->handler_->OnReadBuffer(std::min(suggested, left));
   buf->base = space.data();

@@ -84,6 +84,9 @@ class Connection {
   // two clients flood pipelines, with no loss of pipelined throughput (larger budgets only
   // lengthen the bystander's wait).
   static constexpr size_t kReadBudgetPerTurn = 16 * 1024;
+  // A connection that carries bulk data the server itself asked for (a replica's link to
+  // its primary) may read more per turn.
+  void set_read_budget(size_t bytes) { read_budget_ = bytes; }
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -125,6 +128,7 @@ class Connection {
   // Bytes read since libuv last returned from reading this socket (a short read, EAGAIN,
   // or a yield all end its read loop, which the next loop iteration starts again).
   size_t read_this_turn_ = 0;
+  size_t read_budget_ = kReadBudgetPerTurn;
   std::unique_ptr<Connection> self_;  // set only for an orphan being closed
   struct iovec iov_[kMaxTryIov];
   std::string peer_;

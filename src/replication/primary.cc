@@ -16,7 +16,7 @@ namespace {
 // Snapshot bytes read per chunk, and the most a replica is handed before the kernel took
 // the previous ones (a big snapshot is not copied into memory as a whole).
 constexpr size_t kBulkChunk = 256 * 1024;
-constexpr size_t kBulkQueued = 1024 * 1024;
+constexpr size_t kBulkQueued = 4 * 1024 * 1024;
 // A replica waiting for its snapshot gets a newline this often, so that its repl-timeout
 // does not run out (Redis's pre-synchronisation keepalive).
 constexpr int64_t kNewlineEveryMs = 1000;
@@ -189,9 +189,10 @@ void Primary::SnapshotEnded(const Status& st) {
 }
 
 void Primary::SendBulk(Replica& r, ReplicaChannel& ch) {
-  char buf[kBulkChunk];
+  bulk_buf_.resize(kBulkChunk);
+  char* buf = bulk_buf_.data();
   while (r.bulk_left > 0 && ch.pending_output() < kBulkQueued) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(r.bulk_left, sizeof(buf)));
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(r.bulk_left, kBulkChunk));
     const ssize_t n = ::read(r.bulk_fd, buf, want);
     if (n <= 0) {
       spdlog::warn("Read error sending DB to replica: {}",
@@ -219,6 +220,11 @@ void Primary::Feed(Replica& r, ReplicaChannel& ch) {
 
 void Primary::BeforeSleep() {
   if (replicas_.empty()) return;
+  // The loop wakes at least every cron tick (10 ms): a finished snapshot is noticed here
+  // rather than at the next (hz) cron, which may be 100 ms away.
+  if (child_.running()) {
+    if (std::optional<Status> done = child_.Poll()) SnapshotEnded(*done);
+  }
   if (want_acks_) {
     want_acks_ = false;
     std::string_view getack[] = {"REPLCONF", "GETACK", "*"};

@@ -143,6 +143,7 @@ class Primary {
   std::vector<Replica> replicas_;
   persistence::SnapshotChild child_;
   std::string snapshot_path_;
+  std::vector<char> bulk_buf_;  // one chunk of a snapshot file on its way to a replica
   uint64_t snapshot_offset_ = 0;
   struct Waiter {
     uint64_t client_id;

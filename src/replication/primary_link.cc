@@ -19,6 +19,7 @@ namespace {
 // moments), later ones spaced out up to this.
 constexpr int64_t kMaxBackoffMs = 2000;
 constexpr int64_t kAckEveryMs = 1000;
+constexpr size_t kLinkReadBudget = 1024 * 1024;
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -87,6 +88,9 @@ void PrimaryLink::Connected(std::unique_ptr<net::Connection> conn) {
   spdlog::info("Non blocking connect for SYNC fired the event.");
   conn_ = std::move(conn);
   closing_ = false;
+  // The snapshot and the stream are this server's own business: read them in large
+  // pieces (clients still get their turn between them).
+  conn_->set_read_budget(kLinkReadBudget);
   conn_->Start(this);
   state_ = State::kHandshake;
   last_io_ms_ = clock_->NowMs();
