@@ -567,11 +567,12 @@ TEST_CASE("Debian's stock redis.conf loads") {
   CHECK(GetOne(c, "client-output-buffer-limit") ==
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
   const std::vector<std::string> notices = c.StartupNotices();
-  REQUIRE(notices.size() == 3);
+  REQUIRE(notices.size() == 2);
   CHECK(notices[0].find("rdbcompression") != std::string::npos);
   CHECK(notices[0].find("jemalloc-bg-thread") != std::string::npos);
-  CHECK(notices[1].find("repl-diskless-sync-max-replicas") != std::string::npos);
-  CHECK(notices[2].starts_with("databases 16:"));
+  CHECK(notices[0].find("repl-diskless-sync-max-replicas") != std::string::npos);
+  CHECK(notices[0].find("replica-read-only") == std::string::npos);
+  CHECK(notices[1].starts_with("databases 16:"));
 }
 
 }  // namespace
