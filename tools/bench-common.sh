@@ -1,8 +1,9 @@
 # shellcheck shell=bash disable=SC2034  # FAILED, SERVER_PIN, CLIENT_PIN are read by the caller
-# Shared by the benchmark scripts (tools/bench-vs-redis.sh, tools/bench-http.sh): process
-# stopping, the EXIT clean-up of every server a script started, failure bookkeeping and CPU
-# pinning. Sourced, not run. The caller defines log(), WORK, BENCH_KEEP, the PID map,
-# FAILURES and NOTES, and BENCH_CLIENTS (the load generators' names, for the notes).
+# Shared by the benchmark scripts (tools/bench-vs-redis.sh, bench-http.sh, bench-cli.sh,
+# bench-replication.sh): process stopping, the EXIT clean-up of every server a script
+# started, free loopback ports, failure bookkeeping and CPU pinning. Sourced, not run.
+# The caller defines log(), WORK, BENCH_KEEP, the PID map, FAILURES and NOTES, and
+# BENCH_CLIENTS (the load generators' names, for the notes).
 
 proc_alive() {  # running and not a zombie
   local st
@@ -37,6 +38,16 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {  # a random loopback port nothing listens on right now
+  local p
+  while :; do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    port_in_use "$p" || { echo "$p"; return; }
+  done
+}
 
 fail() {
   FAILED=1

@@ -184,8 +184,6 @@ check_answers() {
 # Servers. Each is started on a random free port (retried when the port was taken in the
 # meantime), waited for (bounded), given its key and checked.
 
-port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 server_cmd() {  # server_cmd SERVER PORT DIR: the command, one word a line
   local port=$2 dir=$3
   case $1 in

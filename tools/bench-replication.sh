@@ -81,14 +81,6 @@ BENCH_CLIENTS="the replicas and load generators"
 # shellcheck source=tools/bench-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-common.sh"
 
-port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-    port_in_use "$p" || { echo "$p"; return; }
-  done
-}
 
 # start NAME KIND(pykv|redis) ROLE(primary|replica) [extra args]: a server, pinned by role.
 start() {

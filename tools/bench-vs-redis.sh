@@ -332,8 +332,6 @@ start_pykv() {  # start_pykv PROFILE [DIR-NAME]
   log "pykv-server pid $pid port ${PORT[pykv]} (profile $1)"
 }
 
-port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 start_redis() {  # start_redis PROFILE [DIR-NAME]: redis 7.0 has no port file, so try free ports
   local dir=$WORK/${2:-redis-$1} pid port attempt
   local -a extra

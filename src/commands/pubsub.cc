@@ -89,9 +89,10 @@ void SunsubscribeCommand(CommandContext& ctx) {
 }
 
 // PUBLISH changes no data, so the dispatcher hands nothing to the mutation sink and the
-// AOF never sees it. Redis still sends PUBLISH to its replicas (so that a replica's
-// subscribers hear it): when replication arrives, this is where to mark the call for the
-// replica stream only.
+// AOF never sees it. Redis also sends PUBLISH down its replication stream; PyKV does not,
+// because its one journal feeds the AOF too, which must not grow with every message
+// (sentinel publishes a hello every two seconds). A replica's subscribers hear what is
+// published on the replica itself, which is where sentinel publishes to them.
 void PublishCommand(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(
       ctx.server.pubsub().Publish(PubSubKind::kChannel, ctx.args[1], ctx.args[2])));

@@ -280,6 +280,8 @@ void Server::StopServing() {
   shutting_down_ = true;
   for (auto& l : listeners_) l->Close();
   if (http_listener_) http_listener_->Close();
+  // Replicas get what was written up to now before their connections close.
+  replication_->BeforeSleep();
   replication_->Shutdown();
   const uint64_t durable = persistence_->Shutdown();
   registry_->FlushAndCloseAll(durable);
