@@ -137,9 +137,11 @@ Status PersistenceService::LoadAllNow() {
   if (!s.ok()) return Status::IoError("ERR Error flushing the AOF: " + s.message());
   keyspace_->Clear();
   std::unique_ptr<persistence::AofLoader> loader = MakeLoader();
+  // A replica keeps expiry off (its primary removes keys); a primary turns it back on.
+  const bool expire_was_enabled = keyspace_->expire_enabled();
   keyspace_->set_expire_enabled(false);
   s = loader->LoadAll();
-  keyspace_->set_expire_enabled(true);
+  keyspace_->set_expire_enabled(expire_was_enabled);
   if (!s.ok()) return Status::Corruption("ERR Error loading the AOF: " + s.message());
   return Status::Ok();
 }

@@ -137,6 +137,7 @@ class Keyspace {
   // Replicas report expired keys as missing but leave the deletion to their primary;
   // AOF loading does the same until the data set is complete.
   void set_expire_enabled(bool on) { expire_enabled_ = on; }
+  bool expire_enabled() const { return expire_enabled_; }
   const Clock* clock() const { return clock_; }
 
   // ---- Reads ----
