@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -117,7 +118,10 @@ CheckResult CheckSnapshot(const std::string& name, const std::string& path, bool
   if (status.ok()) {
     PrintAnalyzed(name, size, size);
     std::printf("Snapshot format version %u, %" PRIu64 " keys, created at %" PRId64 " ms\n",
-                store::kSnapshotVersion, dec.records(), dec.created_ms());
+                dec.version(), dec.records(), dec.created_ms());
+    if (const std::optional<ReplicationPosition>& p = dec.position()) {
+      std::printf("Replication ID %s, offset %" PRIu64 "\n", p->replid.c_str(), p->offset);
+    }
     return CheckResult::kValid;
   }
   std::printf("First bad offset %" PRIu64 " in %s: %s\n", dec.error_offset(), name.c_str(),

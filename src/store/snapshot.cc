@@ -19,6 +19,12 @@ constexpr char kHeaderBlock = 'H';
 constexpr char kRecordBlock = 'R';
 constexpr char kEndBlock = 'E';
 constexpr uint8_t kFlagExpire = 1;
+// Version 1 headers end after the size hint; version 2 adds the replication position.
+constexpr uint32_t kVersionPlain = 1;
+constexpr uint32_t kVersionWithPosition = 2;
+static_assert(kVersionWithPosition == kSnapshotVersion);
+// Replication offsets are Redis's long long.
+constexpr int64_t kMaxOffset = std::numeric_limits<int64_t>::max();
 // A payload length is a u32; leave room for the record's own framing bytes.
 constexpr uint64_t kMaxPayload = std::numeric_limits<uint32_t>::max();
 
@@ -73,13 +79,18 @@ void SnapshotEncoder::NoteBlockCrc(uint32_t crc) {
   ++blocks_;
 }
 
-Status SnapshotEncoder::Begin(int64_t created_ms, uint64_t expected_records) {
+Status SnapshotEncoder::Begin(int64_t created_ms, uint64_t expected_records,
+                              const std::optional<ReplicationPosition>& position) {
   if (state_ == State::kFailed) return error_;
   if (state_ != State::kNew) return Status::Invalid("snapshot: Begin called twice");
+  if (position && (position->replid.size() != kReplicationIdSize ||
+                   position->offset > static_cast<uint64_t>(kMaxOffset))) {
+    return Status::Invalid("snapshot: malformed replication position");
+  }
   state_ = State::kOpen;
   char head[kFileHeaderBytes];
   std::memcpy(head, kSnapshotMagic.data(), kSnapshotMagic.size());
-  PutU32(head + 8, kSnapshotVersion);
+  PutU32(head + 8, position ? kVersionWithPosition : kVersionPlain);
   Status s = Emit(std::string_view(head, sizeof(head)));
   if (!s.ok()) return s;
 
@@ -87,6 +98,10 @@ Status SnapshotEncoder::Begin(int64_t created_ms, uint64_t expected_records) {
   payload_.push_back(kHeaderBlock);
   AppendVarint(&payload_, static_cast<uint64_t>(std::max<int64_t>(created_ms, 0)));
   AppendVarint(&payload_, expected_records);
+  if (position) {
+    payload_.append(position->replid);
+    AppendVarint(&payload_, position->offset);
+  }
   s = FlushBlock();
   if (!s.ok()) return s;
   payload_.reserve(kFrameBytes + block_size_ + 64);
@@ -202,9 +217,10 @@ Status SnapshotEncoder::Finish() {
 }
 
 Status EncodeKeyspace(const Keyspace& ks, int64_t created_ms, const SnapshotEncoder::Sink& sink,
-                      uint64_t* records, size_t block_size) {
+                      uint64_t* records, size_t block_size,
+                      const std::optional<ReplicationPosition>& position) {
   SnapshotEncoder enc(sink, block_size);
-  Status s = enc.Begin(created_ms, ks.size());
+  Status s = enc.Begin(created_ms, ks.size(), position);
   // Expired keys stay in the table until something removes them; a snapshot has no reason
   // to carry them (the loader would skip them anyway).
   const int64_t now_ms = ks.clock()->NowMs();
@@ -291,9 +307,10 @@ StatusOr<SnapshotDecoder::Event> SnapshotDecoder::Next(SnapshotRecord* rec) {
         }
         if (buffered() < kFileHeaderBytes) return Event::kNeedMore;
         const uint32_t version = GetU32(buf_.get() + begin_ + 8);
-        if (version != kSnapshotVersion) {
+        if (version != kVersionPlain && version != kVersionWithPosition) {
           return Fail(8, "unsupported snapshot format version " + std::to_string(version));
         }
+        version_ = version;
         begin_ += kFileHeaderBytes;
         block_start_ = base_offset_ + begin_;
         state_ = State::kBlocks;
@@ -410,12 +427,27 @@ Status SnapshotDecoder::ParseHeaderBlock(const char* p, size_t n) {
   p = GetVarint(p, end, &created);
   // The size hint came after the first snapshots were written: optional.
   if (p != nullptr && p != end) p = GetVarint(p, end, &expected);
+  // Version 2 adds the replication position; version 1 has no room for it.
+  std::optional<ReplicationPosition> position;
+  if (p != nullptr && version_ == kVersionWithPosition) {
+    const char* id = p;
+    uint64_t offset = 0;
+    p = static_cast<size_t>(end - p) > kReplicationIdSize
+            ? GetVarint(p + kReplicationIdSize, end, &offset)
+            : nullptr;
+    if (p != nullptr && offset <= static_cast<uint64_t>(kMaxOffset)) {
+      position = ReplicationPosition{std::string(id, kReplicationIdSize), offset};
+    } else {
+      p = nullptr;
+    }
+  }
   if (p == nullptr || p != end ||
       created > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     return Fail(block_start_, "malformed header block");
   }
   created_ms_ = static_cast<int64_t>(created);
   expected_records_ = expected;
+  position_ = std::move(position);
   have_header_ = true;
   return Status::Ok();
 }

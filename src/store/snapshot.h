@@ -2,10 +2,11 @@
 // pure encoding and decoding on bytes; files are someone else's business. The format is
 // documented in docs/aof-format.md. In short:
 //
-//   "PYKVSNAP" u32le version
+//   "PYKVSNAP" u32le version (1, or 2 when the header carries a replication position)
 //   block*: u32le payload length, u32le crc32(payload), payload = u8 type + body
 //     'H' header   varint created_ms, varint expected record count (0 = unknown: a
-//                  hint to size the hash table up front)                (first, once)
+//                  hint to size the hash table up front), and in version 2 the
+//                  replication position: 40-byte replid, varint offset   (first, once)
 //     'R' records  { u8 flags, varint klen, key, varint vlen, value,
 //                    [varint expire_at_ms if flags & 1] }*
 //     'E' end      varint record count, varint block count, u32le crc32 over the
@@ -24,10 +25,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "common/replication_position.h"
 #include "common/status.h"
 
 namespace pykv::store {
@@ -35,7 +38,10 @@ namespace pykv::store {
 class Keyspace;
 
 inline constexpr std::string_view kSnapshotMagic = "PYKVSNAP";
-inline constexpr uint32_t kSnapshotVersion = 1;
+// The newest format version written and read. A file is written with the lowest version
+// that can hold it (1 unless the header carries a replication position), so a snapshot
+// without one stays readable by builds that know only version 1.
+inline constexpr uint32_t kSnapshotVersion = 2;
 inline constexpr size_t kSnapshotBlockSize = 64 * 1024;
 
 struct SnapshotRecord {
@@ -55,8 +61,11 @@ class SnapshotEncoder {
   SnapshotEncoder& operator=(const SnapshotEncoder&) = delete;
 
   // Writes the magic, the version and the header block. expected_records (0 = unknown)
-  // lets a loader size its table once instead of growing it step by step.
-  Status Begin(int64_t created_ms, uint64_t expected_records = 0);
+  // lets a loader size its table once instead of growing it step by step. position (its
+  // replid must be kReplicationIdSize bytes) says which replication history and offset
+  // the records correspond to.
+  Status Begin(int64_t created_ms, uint64_t expected_records = 0,
+               const std::optional<ReplicationPosition>& position = std::nullopt);
   // Buffers one record (expire_at_ms: absolute ms, or -1); writes a block when it is full.
   Status Add(std::string_view key, std::string_view value, int64_t expire_at_ms);
   // Writes the last records and the end block. The encoder is done afterwards.
@@ -87,9 +96,11 @@ class SnapshotEncoder {
 };
 
 // Encodes every live key of ks (keys already expired at the keyspace clock's now are left
-// out). On success *records (if given) holds the number of keys written.
+// out), with `position` in the header if given. On success *records (if given) holds the
+// number of keys written.
 Status EncodeKeyspace(const Keyspace& ks, int64_t created_ms, const SnapshotEncoder::Sink& sink,
-                      uint64_t* records = nullptr, size_t block_size = kSnapshotBlockSize);
+                      uint64_t* records = nullptr, size_t block_size = kSnapshotBlockSize,
+                      const std::optional<ReplicationPosition>& position = std::nullopt);
 
 // Incremental decoder: feed the file's bytes in any pieces, take records out as whole
 // blocks arrive and verify. Records of a block are handed out only after its checksum
@@ -121,9 +132,14 @@ class SnapshotDecoder {
   // Call at end of file: Ok only if the end block was read and nothing follows it.
   Status Finish();
 
+  // The file's format version; valid (like everything from the header) once the first
+  // record or kEnd was returned.
+  uint32_t version() const { return version_; }
   int64_t created_ms() const { return created_ms_; }
-  // The header's hint (0 = unknown); valid once the first record or kEnd was returned.
+  // The header's hint (0 = unknown).
   uint64_t expected_records() const { return expected_records_; }
+  // The header's replication position; empty when the file has none (version 1).
+  const std::optional<ReplicationPosition>& position() const { return position_; }
   uint64_t records() const { return records_; }
   // Bytes of verified blocks consumed so far (progress).
   uint64_t verified_offset() const { return block_start_; }
@@ -153,8 +169,10 @@ class SnapshotDecoder {
   size_t rec_end_ = 0;
   uint64_t block_start_ = 0;  // file offset of the block being handed out (or next one)
   bool have_header_ = false;
+  uint32_t version_ = 0;
   int64_t created_ms_ = 0;
   uint64_t expected_records_ = 0;
+  std::optional<ReplicationPosition> position_;
   uint64_t records_ = 0;
   uint64_t blocks_ = 0;
   uint32_t chain_crc_ = 0;

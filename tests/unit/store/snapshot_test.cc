@@ -1,9 +1,11 @@
 #include "store/snapshot.h"
 
 #include <doctest/doctest.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -11,6 +13,7 @@
 
 #include "common/clock.h"
 #include "store/keyspace.h"
+#include "store/varint.h"
 
 namespace pykv::store {
 namespace {
@@ -44,8 +47,10 @@ std::string Encode(const std::vector<Rec>& recs, int64_t created_ms = 1234,
 struct Decoded {
   Status status;
   std::vector<Rec> recs;
+  uint32_t version = 0;
   int64_t created_ms = 0;
   uint64_t expected = 0;
+  std::optional<ReplicationPosition> position;
   uint64_t error_offset = 0;
 };
 
@@ -81,8 +86,10 @@ Decoded Decode(std::string_view data, size_t piece = 0, uint64_t total_size = 0)
     }
     pos += n;
   }
+  d.version = dec.version();
   d.created_ms = dec.created_ms();
   d.expected = dec.expected_records();
+  d.position = dec.position();
   if (!d.status.ok()) {
     CHECK(d.status.code() == Status::Code::kCorruption);
     d.error_offset = dec.error_offset();
@@ -263,8 +270,8 @@ TEST_CASE("Snapshot: damage is reported at the damaged block's offset") {
   magic[0] = 'X';
   CHECK(Decode(magic).status.message().find("bad magic") != std::string::npos);
   std::string version = data;
-  version[8] = 2;
-  CHECK(Decode(version).status.message().find("version 2") != std::string::npos);
+  version[8] = 3;
+  CHECK(Decode(version).status.message().find("version 3") != std::string::npos);
 }
 
 TEST_CASE("Snapshot: blocks dropped, repeated or reordered; data after the end") {
@@ -316,6 +323,177 @@ TEST_CASE("SnapshotEncoder: a sink error stops it") {
   SnapshotEncoder fresh([](std::string_view) { return Status::Ok(); });
   REQUIRE(fresh.Begin(1).ok());
   CHECK(fresh.Add("k", "v", -5).code() == Status::Code::kInvalid);
+}
+
+// ---- the replication position in the header ----
+
+const ReplicationPosition kPosition{"0123456789abcdef0123456789abcdef01234567", 123'456'789};
+
+std::string EncodeWithPosition(const std::vector<Rec>& recs,
+                               const std::optional<ReplicationPosition>& position) {
+  std::string out;
+  SnapshotEncoder enc([&](std::string_view b) {
+    out.append(b);
+    return Status::Ok();
+  });
+  REQUIRE(enc.Begin(1234, recs.size(), position).ok());
+  for (const Rec& r : recs) REQUIRE(enc.Add(r.key, r.value, r.expire).ok());
+  REQUIRE(enc.Finish().ok());
+  return out;
+}
+
+void AppendU32(std::string* s, uint32_t v) {
+  for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void AppendVarintTo(std::string* s, uint64_t v) {
+  char tmp[kMaxVarintBytes];
+  s->append(tmp, static_cast<size_t>(PutVarint(tmp, v) - tmp));
+}
+
+uint32_t Crc(std::string_view b) {
+  return static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(b.data()), b.size()));
+}
+
+// A file made by hand: the given version and header body ('H' excluded), no records, and
+// a correct end block, so that only the header decides whether it loads.
+std::string FileWithHeader(uint32_t version, std::string_view header_body) {
+  std::string out(kSnapshotMagic);
+  AppendU32(&out, version);
+  const std::string header = "H" + std::string(header_body);
+  AppendU32(&out, static_cast<uint32_t>(header.size()));
+  AppendU32(&out, Crc(header));
+  out += header;
+  std::string chain_le;
+  AppendU32(&chain_le, Crc(header));
+  std::string end = "E";
+  AppendVarintTo(&end, 0);  // records
+  AppendVarintTo(&end, 1);  // blocks before the end block: the header
+  AppendU32(&end, Crc(chain_le));
+  AppendU32(&out, static_cast<uint32_t>(end.size()));
+  AppendU32(&out, Crc(end));
+  out += end;
+  return out;
+}
+
+std::string HeaderBody(uint64_t created, uint64_t expected, std::string_view tail = {}) {
+  std::string b;
+  AppendVarintTo(&b, created);
+  AppendVarintTo(&b, expected);
+  b += tail;
+  return b;
+}
+
+std::string PositionBytes(const ReplicationPosition& p) {
+  std::string b = p.replid;
+  AppendVarintTo(&b, p.offset);
+  return b;
+}
+
+TEST_CASE("Snapshot: the replication position round-trips (version 2)") {
+  const std::vector<Rec> recs = SmallSet();
+  const std::string data = EncodeWithPosition(recs, kPosition);
+  CHECK(data[8] == 2);
+  for (size_t piece : {size_t{0}, size_t{1}, size_t{5}}) {
+    CAPTURE(piece);
+    Decoded d = Decode(data, piece);
+    REQUIRE_MESSAGE(d.status.ok(), d.status.message());
+    CHECK(d.version == 2);
+    CHECK(d.recs == recs);
+    CHECK(d.expected == recs.size());
+    REQUIRE(d.position.has_value());
+    CHECK(*d.position == kPosition);
+  }
+  // Offsets 0 and the largest Redis offset are representable.
+  for (uint64_t offset : {uint64_t{0}, uint64_t{INT64_MAX}}) {
+    ReplicationPosition p{kPosition.replid, offset};
+    Decoded d = Decode(EncodeWithPosition({}, p));
+    REQUIRE(d.status.ok());
+    REQUIRE(d.position.has_value());
+    CHECK(d.position->offset == offset);
+  }
+}
+
+TEST_CASE("Snapshot: without a position the file is version 1, as before") {
+  const std::vector<Rec> recs = SmallSet();
+  const std::string data = EncodeWithPosition(recs, std::nullopt);
+  CHECK(data[8] == 1);
+  Decoded d = Decode(data);
+  REQUIRE(d.status.ok());
+  CHECK(d.version == 1);
+  CHECK_FALSE(d.position.has_value());
+  CHECK(d.recs == recs);
+  // Version 1 files from before the size hint (header: created_ms only) still load.
+  std::string created_only;
+  AppendVarintTo(&created_only, 77);
+  Decoded old = Decode(FileWithHeader(1, created_only));
+  REQUIRE_MESSAGE(old.status.ok(), old.status.message());
+  CHECK(old.created_ms == 77);
+  CHECK(old.expected == 0);
+  CHECK_FALSE(old.position.has_value());
+}
+
+TEST_CASE("Snapshot: hand-made headers with and without the position") {
+  const std::string pos = PositionBytes(kPosition);
+  // The helper itself makes loadable files.
+  Decoded good = Decode(FileWithHeader(2, HeaderBody(5, 0, pos)));
+  REQUIRE_MESSAGE(good.status.ok(), good.status.message());
+  REQUIRE(good.position.has_value());
+  CHECK(*good.position == kPosition);
+  CHECK(good.created_ms == 5);
+
+  auto malformed = [](const std::string& file) {
+    Decoded d = Decode(file);
+    CHECK(d.status.message().find("malformed header block") != std::string::npos);
+    CHECK(d.error_offset == 12);
+    CHECK_FALSE(d.position.has_value());
+  };
+  // Version 1 has no room for a position; version 2 requires one, whole.
+  malformed(FileWithHeader(1, HeaderBody(5, 0, pos)));
+  malformed(FileWithHeader(2, HeaderBody(5, 0)));
+  malformed(FileWithHeader(2, HeaderBody(5, 0, pos.substr(0, kReplicationIdSize))));
+  malformed(FileWithHeader(2, HeaderBody(5, 0, pos.substr(0, kReplicationIdSize - 1))));
+  malformed(FileWithHeader(2, HeaderBody(5, 0, pos + "x")));
+  std::string unterminated = kPosition.replid + "\x80";  // a varint missing its last byte
+  malformed(FileWithHeader(2, HeaderBody(5, 0, unterminated)));
+  // An offset beyond Redis's long long.
+  malformed(FileWithHeader(2, HeaderBody(5, 0, PositionBytes({kPosition.replid, UINT64_MAX}))));
+}
+
+TEST_CASE("Snapshot: EncodeKeyspace records the position it is given") {
+  FakeClock clock(1'000);
+  Keyspace ks(&clock, {1});
+  ks.Set("a", "1");
+  ks.Set("b", "2");
+  std::string out;
+  auto sink = [&](std::string_view b) {
+    out.append(b);
+    return Status::Ok();
+  };
+  uint64_t records = 0;
+  REQUIRE(EncodeKeyspace(ks, 1'000, sink, &records, kSnapshotBlockSize, kPosition).ok());
+  CHECK(records == 2);
+  Decoded d = Decode(out);
+  REQUIRE(d.status.ok());
+  CHECK(d.recs.size() == 2);
+  REQUIRE(d.position.has_value());
+  CHECK(*d.position == kPosition);
+}
+
+TEST_CASE("SnapshotEncoder: a malformed position is refused before anything is written") {
+  for (const std::string& id : {std::string(), std::string(39, 'a'), std::string(41, 'a')}) {
+    CAPTURE(id.size());
+    std::string out;
+    SnapshotEncoder enc([&](std::string_view b) {
+      out.append(b);
+      return Status::Ok();
+    });
+    CHECK(enc.Begin(1, 0, ReplicationPosition{id, 1}).code() == Status::Code::kInvalid);
+    CHECK(out.empty());
+  }
+  SnapshotEncoder enc([](std::string_view) { return Status::Ok(); });
+  CHECK(enc.Begin(1, 0, ReplicationPosition{kPosition.replid, uint64_t{INT64_MAX} + 1}).code() ==
+        Status::Code::kInvalid);
 }
 
 }  // namespace
