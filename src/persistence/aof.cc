@@ -18,7 +18,8 @@ constexpr std::string_view kTempPrefix = "temp-rewriteaof-";
 }  // namespace
 
 Status WriteSnapshotFile(FileOps* ops, const store::Keyspace& keyspace, int64_t now_ms,
-                         const std::string& path) {
+                         const std::string& path,
+                         const std::optional<ReplicationPosition>& position) {
   StatusOr<std::unique_ptr<WritableFile>> f = ops->OpenTruncate(path);
   if (!f.ok()) return f.status();
   WritableFile* file = f->get();
@@ -31,7 +32,8 @@ Status WriteSnapshotFile(FileOps* ops, const store::Keyspace& keyspace, int64_t 
     }
     return Status::Ok();
   };
-  Status s = store::EncodeKeyspace(keyspace, now_ms, sink);
+  Status s =
+      store::EncodeKeyspace(keyspace, now_ms, sink, nullptr, store::kSnapshotBlockSize, position);
   if (s.ok()) s = file->Sync();
   Status c = file->Close();
   return s.ok() ? c : s;
@@ -136,7 +138,8 @@ Status Aof::OpenForAppend() {
   return Status::Ok();
 }
 
-Status Aof::StartInitialRewrite(const store::Keyspace& keyspace) {
+Status Aof::StartInitialRewrite(const store::Keyspace& keyspace,
+                                const std::optional<ReplicationPosition>& position) {
   if (ops_->Exists(ManifestPath())) {
     Status s = ops_->Remove(ManifestPath());
     if (s.ok()) s = ops_->SyncDir(options_.dir);
@@ -144,12 +147,13 @@ Status Aof::StartInitialRewrite(const store::Keyspace& keyspace) {
   }
   writer_ = std::make_unique<AofWriter>(ops_, clock_, options_.fsync);
   initial_pending_ = true;
-  return StartBackgroundRewrite(keyspace);
+  return StartBackgroundRewrite(keyspace, position);
 }
 
-Status Aof::CompleteInitialRewriteNow(const store::Keyspace& keyspace) {
+Status Aof::CompleteInitialRewriteNow(const store::Keyspace& keyspace,
+                                      const std::optional<ReplicationPosition>& position) {
   AbortRewrite();
-  return RewriteNow(keyspace);
+  return RewriteNow(keyspace, position);
 }
 
 uint64_t Aof::current_size() const {
@@ -256,14 +260,15 @@ void Aof::FailRewrite(const std::string& temp_path, const std::string& why) {
   stats_.started_ms = 0;
 }
 
-Status Aof::StartBackgroundRewrite(const store::Keyspace& keyspace) {
+Status Aof::StartBackgroundRewrite(const store::Keyspace& keyspace,
+                                   const std::optional<ReplicationPosition>& position) {
   if (rewrite_in_progress()) {
     return Status::Invalid("ERR Background append only file rewriting already in progress");
   }
   std::string temp;
   Status s = BeginRewrite(&temp);
   if (!s.ok()) return s;
-  s = child_.Start(keyspace, temp);
+  s = child_.Start(keyspace, temp, position);
   stats_.last_fork_usec = child_.last_fork_usec();
   if (!s.ok()) {
     FailRewrite(temp, s.message());
@@ -288,14 +293,15 @@ bool Aof::PollRewrite() {
   return true;
 }
 
-Status Aof::RewriteNow(const store::Keyspace& keyspace) {
+Status Aof::RewriteNow(const store::Keyspace& keyspace,
+                       const std::optional<ReplicationPosition>& position) {
   if (rewrite_in_progress()) {
     return Status::Invalid("ERR Background append only file rewriting already in progress");
   }
   std::string temp;
   Status s = BeginRewrite(&temp);
   if (!s.ok()) return s;
-  s = WriteSnapshotFile(ops_, keyspace, clock_->NowMs(), temp);
+  s = WriteSnapshotFile(ops_, keyspace, clock_->NowMs(), temp, position);
   if (!s.ok()) {
     FailRewrite(temp, s.message());
     return s;

@@ -7,14 +7,21 @@
 // fsync the directory) and deletes the files the manifest no longer names. No rewrite
 // buffer is needed: everything after the fork is in the new incremental file.
 //
+// The rewrite paths take the replication position of the moment they start (the caller's
+// journal offset, with everything before it already handed to the writer): the base
+// records it, and since the new incremental file begins at exactly that offset, base +
+// incremental files tell the loader the offset the whole data set stands at.
+//
 // Loop thread only (the child runs alone in its own process).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
+#include "common/replication_position.h"
 #include "common/status.h"
 #include "persistence/aof_writer.h"
 #include "persistence/file_ops.h"
@@ -69,25 +76,30 @@ class Aof {
   // complete (Redis 7 holds its manifest back the same way): a crash before that leaves no
   // AOF at all, never a partial data set. A manifest of an earlier run is removed first,
   // so it cannot bring back a data set this server no longer has.
-  Status StartInitialRewrite(const store::Keyspace& keyspace);
+  Status StartInitialRewrite(const store::Keyspace& keyspace,
+                             const std::optional<ReplicationPosition>& position = std::nullopt);
   // The first rewrite after StartInitialRewrite has not completed yet (it may have failed:
   // the cron retries), so the files on disk do not hold the data set.
   bool initial_rewrite_pending() const { return initial_pending_; }
   // SHUTDOWN (or a retry) while the initial rewrite is pending: stops any child and writes
   // the base in this process, so nothing is lost.
-  Status CompleteInitialRewriteNow(const store::Keyspace& keyspace);
+  Status CompleteInitialRewriteNow(
+      const store::Keyspace& keyspace,
+      const std::optional<ReplicationPosition>& position = std::nullopt);
   bool writer_ready() const { return writer_ != nullptr && writer_->is_open(); }
   AofWriter& writer() { return *writer_; }
   const AofWriter& writer() const { return *writer_; }
 
   // BGREWRITEAOF: starts a child. Invalid if one is running; IoError if fork fails (the
   // server goes on; the extra incremental file is harmless).
-  Status StartBackgroundRewrite(const store::Keyspace& keyspace);
+  Status StartBackgroundRewrite(const store::Keyspace& keyspace,
+                                const std::optional<ReplicationPosition>& position = std::nullopt);
   // From the cron: reaps a finished child and installs its snapshot. Returns true when a
   // rewrite finished (either way) during this call.
   bool PollRewrite();
   // SAVE, DEBUG RELOAD: the same steps, the snapshot written by this process.
-  Status RewriteNow(const store::Keyspace& keyspace);
+  Status RewriteNow(const store::Keyspace& keyspace,
+                    const std::optional<ReplicationPosition>& position = std::nullopt);
   bool rewrite_in_progress() const { return child_.running(); }
   // SHUTDOWN: stops a running child and removes its temp file.
   void AbortRewrite();
@@ -125,9 +137,10 @@ class Aof {
   RewriteStats stats_;
 };
 
-// Writes a snapshot of keyspace to path (create/truncate, fsync, close) through ops. Used
-// by the rewrite child and by RewriteNow.
+// Writes a snapshot of keyspace to path (create/truncate, fsync, close) through ops, with
+// `position` in its header if given. Used by the rewrite child and by RewriteNow.
 Status WriteSnapshotFile(FileOps* ops, const store::Keyspace& keyspace, int64_t now_ms,
-                         const std::string& path);
+                         const std::string& path,
+                         const std::optional<ReplicationPosition>& position = std::nullopt);
 
 }  // namespace pykv::persistence

@@ -287,6 +287,7 @@ Status AofLoader::StepSnapshot(bool* file_done) {
     Status s = dec.Finish();
     if (!s.ok()) return CorruptionAt(f, dec.error_offset(), dec.error_reason());
     c.inserter->Finish();
+    base_position_ = dec.position();
     *file_done = true;
     return Status::Ok();
   }
@@ -313,6 +314,7 @@ Status AofLoader::ReplayUpTo(uint64_t items) {
     if (!argv[0].empty() && argv[0][0] == '#') continue;  // an annotation line
     prefetch_.BeforeCommand(
         *ks_, [&c](std::span<std::string_view> out) { return c.replayer->PeekSecondArgs(out); });
+    progress_.command_bytes += c.replayer->last_bytes().size();
     fn_(argv);
     ++progress_.commands;
   }
@@ -341,6 +343,7 @@ Status AofLoader::StepResp(bool* file_done) {
         if (!c.replayer) {
           prefetch_.BeforeCommand(
               *ks_, [&sc](std::span<std::string_view> out) { return sc.PeekSecondArgs(out); });
+          progress_.command_bytes += sc.last_bytes().size();
           fn_(sc.argv());
           ++progress_.commands;
         }
@@ -425,6 +428,12 @@ Status AofLoader::FinishResp() {
       f.name, sc.good_end(), dropped, sc.reason());
   truncations_.push_back({f.name, sc.good_end(), dropped, sc.reason()});
   return Status::Ok();
+}
+
+std::optional<ReplicationPosition> AofLoader::loaded_position() const {
+  if (state_ != State::kDone || !base_position_) return std::nullopt;
+  return ReplicationPosition{base_position_->replid,
+                             base_position_->offset + progress_.command_bytes};
 }
 
 void AofLoader::LogFileDone() {

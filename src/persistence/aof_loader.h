@@ -9,6 +9,10 @@
 //    points at the dispatcher in loading mode. AofScanner decides what is trusted: in the
 //    last file, commands are handed over only once their batch's checksum annotation has
 //    been verified, so a torn tail is never half-applied; the other files must be clean.
+//  - A base that records a replication position (store/snapshot.h) names the history and
+//    offset its data set stands at; the incremental files continue from exactly there, so
+//    the loader counts the bytes of every command it replays from them: the data set
+//    loaded stands at the base's offset plus that count (loaded_position()).
 //  - A torn tail of the last file (see AofScanner) is cut off with a warning when
 //    load_truncated is set (aof-load-truncated), else loading fails. Any other damage, a
 //    missing file, or a damaged base fails with Status::Corruption:
@@ -29,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/replication_position.h"
 #include "common/status.h"
 #include "persistence/aof_scanner.h"
 #include "persistence/file_ops.h"
@@ -58,12 +63,13 @@ struct AofTruncation {
 };
 
 struct AofLoadProgress {
-  uint64_t bytes_total = 0;   // sum of the file sizes at Start()
-  uint64_t bytes_done = 0;    // bytes read so far (monotonic)
-  uint64_t base_keys = 0;     // keys set from the base
-  uint64_t base_expired = 0;  // base keys skipped because their TTL had passed
-  uint64_t commands = 0;      // commands handed to the callback
-  size_t file_index = 0;      // index into the file list (== file_count when done)
+  uint64_t bytes_total = 0;    // sum of the file sizes at Start()
+  uint64_t bytes_done = 0;     // bytes read so far (monotonic)
+  uint64_t base_keys = 0;      // keys set from the base
+  uint64_t base_expired = 0;   // base keys skipped because their TTL had passed
+  uint64_t commands = 0;       // commands handed to the callback
+  uint64_t command_bytes = 0;  // their bytes in the incremental files (annotations excluded)
+  size_t file_index = 0;       // index into the file list (== file_count when done)
   size_t file_count = 0;
   std::string current_file;  // bare name; empty when done
 };
@@ -96,6 +102,10 @@ class AofLoader {
   std::string manifest_path() const;
   const AofLoadProgress& progress() const { return progress_; }
   const std::vector<AofTruncation>& truncations() const { return truncations_; }
+  // Once done: the replication position of the data set loaded, when the base recorded
+  // one (its offset plus the bytes of every command replayed after it); empty for no base,
+  // a RESP base, or a base without a position.
+  std::optional<ReplicationPosition> loaded_position() const;
   // Microseconds since Start().
   int64_t elapsed_us() const;
 
@@ -137,6 +147,7 @@ class AofLoader {
   std::unique_ptr<char[]> chunk_;
   AofLoadProgress progress_;
   std::vector<AofTruncation> truncations_;
+  std::optional<ReplicationPosition> base_position_;  // from the base's header
   std::chrono::steady_clock::time_point start_time_;
   std::chrono::steady_clock::time_point file_start_time_;
   std::chrono::steady_clock::time_point last_log_;

@@ -72,6 +72,8 @@ class AofScanner {
   Result Next();
   // The last command; views valid until the next call of Feed or Next.
   std::span<const std::string_view> argv() const { return parser_.argv(); }
+  // The last command's bytes as they are in the file; valid as long as argv().
+  std::string_view last_bytes() const { return parser_.last_bytes(); }
   // Keys of the commands buffered behind the current one (prefetch hints; see
   // resp::RequestParser::PeekSecondArgs). An annotation line stops the peek early.
   size_t PeekSecondArgs(std::span<std::string_view> out) const {

@@ -19,7 +19,8 @@ SnapshotChild::~SnapshotChild() {
   Abort();
 }
 
-Status SnapshotChild::Start(const store::Keyspace& keyspace, const std::string& path) {
+Status SnapshotChild::Start(const store::Keyspace& keyspace, const std::string& path,
+                            const std::optional<ReplicationPosition>& position) {
   if (running()) return Status::Invalid("a snapshot child is already running");
   const int64_t start = clock_->MonotonicUs();
   const pid_t pid = fork();
@@ -30,8 +31,8 @@ Status SnapshotChild::Start(const store::Keyspace& keyspace, const std::string& 
     // destructor (the parent owns every handle and thread that was copied).
     Status l = ReinitLoggingInChild();
     (void)l;
-    Status w =
-        WriteSnapshotFile(FileOps::Posix(), keyspace, SystemClock::Instance()->NowMs(), path);
+    Status w = WriteSnapshotFile(FileOps::Posix(), keyspace, SystemClock::Instance()->NowMs(), path,
+                                 position);
     if (!w.ok()) spdlog::warn("Snapshot child: {}", w.message());
     _exit(w.ok() ? 0 : 1);
   }

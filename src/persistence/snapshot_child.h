@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/replication_position.h"
 #include "common/status.h"
 
 namespace pykv::store {
@@ -29,9 +30,12 @@ class SnapshotChild {
   SnapshotChild(const SnapshotChild&) = delete;
   SnapshotChild& operator=(const SnapshotChild&) = delete;
 
-  // Forks a child that writes keyspace to path (created or truncated, fsynced, closed).
-  // IoError when fork fails; Invalid when a child is already running.
-  Status Start(const store::Keyspace& keyspace, const std::string& path);
+  // Forks a child that writes keyspace to path (created or truncated, fsynced, closed),
+  // with `position` (the replication history and offset the data set stands at, as of the
+  // fork) in the snapshot's header if given. IoError when fork fails; Invalid when a child
+  // is already running.
+  Status Start(const store::Keyspace& keyspace, const std::string& path,
+               const std::optional<ReplicationPosition>& position = std::nullopt);
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   // How long the last fork() took (INFO latest_fork_usec).

@@ -97,13 +97,14 @@ void WriteManifest(const ScopedTempDir& dir, std::optional<std::string> base,
   WriteFile(dir.File(Manifest::ManifestName("appendonly.aof")), m.Serialize());
 }
 
-std::string Snapshot(const std::vector<std::tuple<std::string, std::string, int64_t>>& recs) {
+std::string Snapshot(const std::vector<std::tuple<std::string, std::string, int64_t>>& recs,
+                     const std::optional<ReplicationPosition>& position = std::nullopt) {
   std::string out;
   store::SnapshotEncoder enc([&](std::string_view b) {
     out.append(b);
     return Status::Ok();
   });
-  REQUIRE(enc.Begin(kNow).ok());
+  REQUIRE(enc.Begin(kNow, recs.size(), position).ok());
   for (const auto& [k, v, e] : recs) REQUIRE(enc.Add(k, v, e).ok());
   REQUIRE(enc.Finish().ok());
   return out;
@@ -498,6 +499,114 @@ TEST_CASE("AofLoader: the first batch after a Redis prefix, damaged at the tail"
   WriteFile(g.dir.File(IncrName(1)), redis + framing);
   WriteManifest(g.dir, std::nullopt, {IncrName(1)});
   CHECK(g.Load().code() == Status::Code::kCorruption);
+}
+
+// ---- the replication position ----
+
+const ReplicationPosition kBasePosition{"7f3a9c0b5d1e2f4a6b8c0d2e4f6a8b0c1d3e5f7a", 100'000};
+
+TEST_CASE("AofLoader: the position loaded is the base's offset plus the bytes replayed") {
+  // A Redis-style middle file (a #TS line, no checksums) and an annotated last one with a
+  // transaction: only command bytes count, never annotation lines.
+  const std::string c1 = Cmd({"SET", "k1", "v1"});
+  const std::string c2 = Cmd({"SET", "k2", std::string(300, 'x')});
+  const std::string c3 = Cmd({"PING"});
+  const std::string tx = Cmd({"MULTI"}) + Cmd({"INCR", "n"}) + Cmd({"EXEC"});
+  const std::string c4 = Cmd({"DEL", "k1"});
+  const uint64_t commands_bytes = c1.size() + c2.size() + c3.size() + tx.size() + c4.size();
+  for (size_t chunk : {size_t{1}, size_t{7}, size_t{1 << 20}}) {
+    CAPTURE(chunk);
+    Fixture f;
+    f.opts.chunk_bytes = chunk;
+    WriteFile(f.dir.File(BaseName(1)), Snapshot({{"b", "base", -1}}, kBasePosition));
+    WriteFile(f.dir.File(IncrName(1)), "#TS:1700000000\r\n" + c1 + c2);
+    WriteFile(f.dir.File(IncrName(2)), Batch(c3 + tx) + Batch(c4));
+    WriteManifest(f.dir, BaseName(1), {IncrName(1), IncrName(2)});
+    std::unique_ptr<AofLoader> l = f.MakeLoader();
+    REQUIRE(l->Start().ok());
+    CHECK_FALSE(l->loaded_position().has_value());  // not before loading is done
+    for (;;) {
+      StatusOr<bool> done = l->Step(1000);
+      REQUIRE_MESSAGE(done.ok(), done.status().message());
+      if (*done) break;
+    }
+    CHECK(f.disp.log.size() == 7);
+    CHECK(l->progress().command_bytes == commands_bytes);
+    const std::optional<ReplicationPosition> pos = l->loaded_position();
+    REQUIRE(pos.has_value());
+    CHECK(pos->replid == kBasePosition.replid);
+    CHECK(pos->offset == kBasePosition.offset + commands_bytes);
+  }
+}
+
+TEST_CASE("AofLoader: a torn tail that is cut off does not count in the position") {
+  const std::string kept = Cmd({"SET", "a", "1"}) + Cmd({"SET", "b", "2"});
+  const std::string last = Cmd({"SET", "c", "3"}) + Cmd({"SET", "d", "4"});
+  const std::string full = Batch(kept) + Batch(last);
+  for (size_t cut = Batch(kept).size(); cut <= full.size(); ++cut) {
+    CAPTURE(cut);
+    Fixture f;
+    WriteFile(f.dir.File(BaseName(1)), Snapshot({}, kBasePosition));
+    WriteFile(f.dir.File(IncrName(1)), std::string_view(full).substr(0, cut));
+    WriteManifest(f.dir, BaseName(1), {IncrName(1)});
+    std::unique_ptr<AofLoader> l;
+    Status s = f.Load(&l);
+    REQUIRE_MESSAGE(s.ok(), s.message());
+    const bool whole = cut == full.size();
+    CHECK(f.disp.log.size() == (whole ? 4u : 2u));
+    const std::optional<ReplicationPosition> pos = l->loaded_position();
+    REQUIRE(pos.has_value());
+    // Torn anywhere, the last batch is cut off and only what was kept counts.
+    CHECK(pos->offset == kBasePosition.offset + kept.size() + (whole ? last.size() : 0));
+  }
+}
+
+TEST_CASE("AofLoader: a base alone gives its own position") {
+  Fixture f;
+  WriteFile(f.dir.File(BaseName(1)), Snapshot({{"a", "1", -1}}, kBasePosition));
+  WriteFile(f.dir.File(IncrName(1)), "");
+  WriteManifest(f.dir, BaseName(1), {IncrName(1)});
+  std::unique_ptr<AofLoader> l;
+  REQUIRE(f.Load(&l).ok());
+  REQUIRE(l->loaded_position().has_value());
+  CHECK(*l->loaded_position() == kBasePosition);
+}
+
+TEST_CASE("AofLoader: no position without a base that records one") {
+  const std::string incr = Batch(Cmd({"SET", "a", "1"}));
+  SUBCASE("no base") {
+    Fixture f;
+    WriteFile(f.dir.File(IncrName(1)), incr);
+    WriteManifest(f.dir, std::nullopt, {IncrName(1)});
+    std::unique_ptr<AofLoader> l;
+    REQUIRE(f.Load(&l).ok());
+    CHECK(l->progress().command_bytes == Cmd({"SET", "a", "1"}).size());
+    CHECK_FALSE(l->loaded_position().has_value());
+  }
+  SUBCASE("a base without a position") {
+    Fixture f;
+    WriteFile(f.dir.File(BaseName(1)), Snapshot({{"b", "1", -1}}));
+    WriteFile(f.dir.File(IncrName(1)), incr);
+    WriteManifest(f.dir, BaseName(1), {IncrName(1)});
+    std::unique_ptr<AofLoader> l;
+    REQUIRE(f.Load(&l).ok());
+    CHECK_FALSE(l->loaded_position().has_value());
+  }
+  SUBCASE("a RESP base (Redis-written)") {
+    Fixture f;
+    WriteFile(f.dir.File("appendonly.aof.1.base.aof"), Cmd({"SET", "b", "1"}));
+    WriteFile(f.dir.File(IncrName(1)), incr);
+    WriteManifest(f.dir, "appendonly.aof.1.base.aof", {IncrName(1)});
+    std::unique_ptr<AofLoader> l;
+    REQUIRE(f.Load(&l).ok());
+    CHECK_FALSE(l->loaded_position().has_value());
+  }
+  SUBCASE("no manifest") {
+    Fixture f;
+    std::unique_ptr<AofLoader> l;
+    REQUIRE(f.Load(&l).ok());
+    CHECK_FALSE(l->loaded_position().has_value());
+  }
 }
 
 }  // namespace
