@@ -58,9 +58,12 @@ Status Primary::Sync(uint64_t client_id, const ReplicaAddress& addr, std::string
   r.psync = psync;
   r.ack_ms = clock_->NowMs();
   if (psync && TryPartial(r, replid, offset)) {
+    ++sync_stats_.partial_ok;
     replicas_.push_back(std::move(r));
     return Status::Ok();
   }
+  if (psync && replid != "?") ++sync_stats_.partial_err;
+  ++sync_stats_.full;
   if (journal_->backlog_size() == 0) {
     // Nothing before this moment was kept, so no replica can hold this history: start
     // a new one, as Redis does when it creates its backlog.

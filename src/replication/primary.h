@@ -109,6 +109,17 @@ class Primary {
   };
   std::vector<ReplicaView> Replicas() const;
   size_t connected() const { return replicas_.size(); }
+
+  // INFO stats, as Redis counts them: every full synchronisation (SYNC, or a PSYNC that
+  // could not continue), every PSYNC answered +CONTINUE, and every PSYNC that named a
+  // history but could not continue (a "PSYNC ? -1" asks for a full one: not an error).
+  struct SyncStats {
+    uint64_t full = 0;
+    uint64_t partial_ok = 0;
+    uint64_t partial_err = 0;
+  };
+  const SyncStats& sync_stats() const { return sync_stats_; }
+  void ResetSyncStats() { sync_stats_ = SyncStats(); }
   bool snapshot_running() const { return child_.running(); }
 
  private:
@@ -156,6 +167,7 @@ class Primary {
   int64_t last_ping_ms_ = 0;
   int64_t last_newline_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;
+  SyncStats sync_stats_;
 };
 
 }  // namespace pykv::replication

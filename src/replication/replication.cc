@@ -89,6 +89,25 @@ void Replication::PromoteToPrimary(const std::string& who) {
   spdlog::info("MASTER MODE enabled (user request from '{}')", who);
 }
 
+void Replication::RestoreHistory(std::string_view replid, uint64_t offset, bool as_replica) {
+  if (as_replica) {
+    ids_.Adopt(replid);
+    spdlog::info(
+        "Replication ID {} and offset {} taken up again from the AOF: the primary may continue "
+        "the stream from there",
+        ids_.replid, offset);
+    return;
+  }
+  ids_.Adopt(replid);
+  ids_.Shift(offset);
+  // The history restored stays known only while its bytes can be served: from here on.
+  primary_.EnsureBacklog();
+  spdlog::info(
+      "Replication ID {} and offset {} taken up again from the AOF; new replication ID {}, "
+      "the previous one valid up to offset {}",
+      ids_.replid2, offset, ids_.replid, ids_.second_offset);
+}
+
 void Replication::AckToPrimaryNow() {
   if (link_ != nullptr) link_->SendAck();
 }

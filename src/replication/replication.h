@@ -70,6 +70,17 @@ class Replication {
   Primary& primary() { return primary_; }
   const Primary& primary() const { return primary_; }
   const ReplicationIds& ids() const { return ids_; }
+  // The current history's id (master_replid): with the journal's offset, the position a
+  // rewrite records in the AOF.
+  const std::string& replid() const { return ids_.replid; }
+  // Start-up, before following `replicaof`: the data set loaded stands at `offset` (the
+  // journal is already there) in history `replid`, as the AOF recorded. A replica takes
+  // the history up again and asks its primary to continue from there. A primary cannot
+  // know that its replicas got no more than it kept (a crash may have lost the AOF's last
+  // writes after they were sent), so, as Redis does after loading its RDB, it starts a
+  // new history and keeps the old one as replid2 valid up to `offset` only: a replica at
+  // exactly that offset continues by partial resynchronisation, one further on does not.
+  void RestoreHistory(std::string_view replid, uint64_t offset, bool as_replica);
   // REPLCONF GETACK from this replica's primary.
   void AckToPrimaryNow();
 

@@ -186,9 +186,10 @@ std::string Server::InfoSection(const std::string& name) {
     Field(&o, "total_net_input_bytes", registry_->net_stats().total_net_input_bytes);
     Field(&o, "total_net_output_bytes", registry_->net_stats().total_net_output_bytes);
     Field(&o, "rejected_connections", stats_.rejected_connections);
-    Field(&o, "sync_full", "0");
-    Field(&o, "sync_partial_ok", "0");
-    Field(&o, "sync_partial_err", "0");
+    const replication::Primary::SyncStats& sync = replication_->sync_stats();
+    Field(&o, "sync_full", sync.full);
+    Field(&o, "sync_partial_ok", sync.partial_ok);
+    Field(&o, "sync_partial_err", sync.partial_err);
     Field(&o, "expired_keys", k.expired_keys);
     Field(&o, "evicted_keys", k.evicted_keys);
     Field(&o, "keyspace_hits", k.keyspace_hits);

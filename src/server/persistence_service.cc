@@ -52,6 +52,20 @@ void PersistenceService::FeedAof() {
   w.CommitAppended();
 }
 
+std::optional<ReplicationPosition> PersistenceService::CurrentPosition() const {
+  if (!position_fn_) return std::nullopt;
+  return position_fn_();
+}
+
+void PersistenceService::ResetJournalOffset(uint64_t offset) {
+  FeedAof();
+  const uint64_t before = journal_->offset();
+  journal_->Reset(offset);
+  // The writer's byte count did not move: the journal's offset did (unsigned arithmetic
+  // wraps, so a move back works the same).
+  if (aof_reader_) aof_offset_delta_ += offset - before;
+}
+
 void PersistenceService::UpdateAofReader() {
   const bool open = aof_ && aof_->writer_ready();
   if (open && !aof_reader_) {
@@ -113,6 +127,7 @@ StatusOr<bool> PersistenceService::LoadStep() {
 }
 
 Status PersistenceService::FinishLoading() {
+  loaded_position_ = loader_->loaded_position();
   loader_.reset();
   keyspace_->set_expire_enabled(true);
   dispatcher_->set_loading(false);
@@ -170,7 +185,7 @@ uint64_t PersistenceService::Shutdown() {
     // CONFIG SET appendonly yes is still writing the data set: finish it here rather
     // than exit with no AOF (Redis refuses to shut down in this state instead).
     spdlog::warn("Writing the initial AOF in the foreground before exiting");
-    Status s = aof_->CompleteInitialRewriteNow(*keyspace_);
+    Status s = aof_->CompleteInitialRewriteNow(*keyspace_, CurrentPosition());
     if (!s.ok()) spdlog::warn("Could not write the initial AOF: {}", s.message());
   }
   // Everything acknowledged or about to be is written and fsynced before anyone is told.
@@ -215,12 +230,12 @@ void PersistenceService::Cron(int64_t now) {
     // The first rewrite after CONFIG SET appendonly yes failed: until one succeeds the
     // data set is not on disk, so keep trying (Redis reschedules it the same way).
     last_initial_rewrite_try_ms_ = now;
-    Status st = aof_->StartBackgroundRewrite(*keyspace_);
+    Status st = aof_->StartBackgroundRewrite(*keyspace_, CurrentPosition());
     if (!st.ok()) spdlog::warn("Retrying the initial AOF rewrite: {}", st.message());
     return;
   }
   spdlog::info("Starting automatic rewriting of AOF on {}% growth", s.auto_aof_rewrite_percentage);
-  Status st = aof_->StartBackgroundRewrite(*keyspace_);
+  Status st = aof_->StartBackgroundRewrite(*keyspace_, CurrentPosition());
   if (!st.ok()) spdlog::warn("{}", st.message());
 }
 
@@ -229,7 +244,7 @@ Status PersistenceService::BackgroundRewrite() {
     return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   }
   FeedAof();
-  return aof_->StartBackgroundRewrite(*keyspace_);
+  return aof_->StartBackgroundRewrite(*keyspace_, CurrentPosition());
 }
 
 Status PersistenceService::SaveNow() {
@@ -237,7 +252,7 @@ Status PersistenceService::SaveNow() {
     return Status::Invalid("ERR The append only file is disabled (appendonly no)");
   }
   FeedAof();
-  Status s = aof_->RewriteNow(*keyspace_);
+  Status s = aof_->RewriteNow(*keyspace_, CurrentPosition());
   UpdateAofReader();
   if (!s.ok()) return Status::IoError("ERR " + s.message());
   last_save_unix_ = clock_->NowMs() / 1000;
@@ -260,7 +275,7 @@ Status PersistenceService::Enable() {
   // child writes replaces them (and start-up removes what no manifest names). As in
   // Redis, the data set is written in the background: the loop keeps serving.
   Status s = aof->InitFresh();
-  if (s.ok()) s = aof->StartInitialRewrite(*keyspace_);
+  if (s.ok()) s = aof->StartInitialRewrite(*keyspace_, CurrentPosition());
   if (!s.ok()) return s;
   aof_ = std::move(aof);
   UpdateAofReader();

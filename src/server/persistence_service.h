@@ -4,10 +4,14 @@
 // the AOF writer is a journal reader while its file is open), writes the AOF before
 // replies go out, runs compaction from the cron
 // (with back-off), and serves the commands that act on it (BGREWRITEAOF, SAVE, DEBUG
-// RELOAD, CONFIG SET appendonly) and INFO persistence. Owned by the Server; loop thread.
+// RELOAD, CONFIG SET appendonly) and INFO persistence. Every rewrite records the
+// replication position (from the function the server sets) in its base, and loading gives
+// back the position of the data set loaded, so a restarted server can take up its
+// replication history where the AOF left it. Owned by the Server; loop thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +20,7 @@
 #include "commands/dispatcher.h"
 #include "commands/mutation_sink.h"
 #include "common/clock.h"
+#include "common/replication_position.h"
 #include "common/status.h"
 #include "journal/journal.h"
 #include "persistence/aof.h"
@@ -35,6 +40,11 @@ class PersistenceService final : public cmd::MutationSink {
   ~PersistenceService() override;
   // The dispatcher runs the replayed commands; it is built after this sink.
   void set_dispatcher(cmd::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
+  // Where the data set stands in its replication history right now (the replication id
+  // and the journal offset); every rewrite records it in its base at the fork. Unset or
+  // empty: bases without a position.
+  using ReplicationPositionFn = std::function<std::optional<ReplicationPosition>()>;
+  void set_replication_position_fn(ReplicationPositionFn fn) { position_fn_ = std::move(fn); }
 
   // ---- cmd::MutationSink ----
   void Propagate(cmd::Args argv) override;
@@ -49,6 +59,15 @@ class PersistenceService final : public cmd::MutationSink {
   // One slice of loading: true when more remains, false when done; an error stops the
   // server.
   StatusOr<bool> LoadStep();
+  // After start-up loading: the replication position of the data set loaded, when the
+  // AOF's base recorded one (see persistence::AofLoader::loaded_position).
+  const std::optional<ReplicationPosition>& loaded_replication_position() const {
+    return loaded_position_;
+  }
+  // Moves the journal to `offset` (a position restored from the AOF) with the AOF reader
+  // attached: what the journal holds goes to the writer first, and the translation of the
+  // writer's durable point into a journal offset follows the move.
+  void ResetJournalOffset(uint64_t offset);
   // Writes (and per policy fsyncs) what the mutations of this iteration appended.
   void Flush();
   // Rewrite polling, automatic and retried rewrites.
@@ -83,6 +102,8 @@ class PersistenceService final : public cmd::MutationSink {
   // The AOF reads the journal exactly while its writer is open: attaches or detaches the
   // reader after anything that may open or close the file.
   void UpdateAofReader();
+  // For a rewrite starting now (after FeedAof: the journal offset is the fork's).
+  std::optional<ReplicationPosition> CurrentPosition() const;
 
   CommandClock* clock_;
   store::Keyspace* keyspace_;
@@ -92,6 +113,8 @@ class PersistenceService final : public cmd::MutationSink {
   // Journal offset minus the writer's own byte count: the two advance together from the
   // moment the reader attaches, so durable_seq() + this is a journal offset.
   uint64_t aof_offset_delta_ = 0;
+  ReplicationPositionFn position_fn_;
+  std::optional<ReplicationPosition> loaded_position_;
   cmd::Dispatcher* dispatcher_ = nullptr;
   AofFlusher flusher_;  // non-empty error() while the AOF cannot be written
   std::unique_ptr<persistence::Aof> aof_;

@@ -16,9 +16,13 @@ ReplicationService::ReplicationService(const ReplicationServiceContext& ctx)
   link_client_.kind = cmd::ClientKind::kPrimaryLink;
   link_client_.authenticated = true;
   link_client_.addr = "master";
+  ctx_.persistence->set_replication_position_fn(
+      [this]() -> std::optional<ReplicationPosition> { return CurrentPosition(); });
 }
 
-ReplicationService::~ReplicationService() = default;
+ReplicationService::~ReplicationService() {
+  ctx_.persistence->set_replication_position_fn(nullptr);
+}
 
 void ReplicationService::ApplySettings(int bound_port) {
   const Settings& s = ctx_.config->settings();
@@ -46,7 +50,16 @@ void ReplicationService::ApplySettings(int bound_port) {
 void ReplicationService::Start() {
   const Settings& s = ctx_.config->settings();
   OnRoleChange(false);
-  if (!s.replicaof_host.empty()) repl_.ReplicaOf(s.replicaof_host, s.replicaof_port, "");
+  const bool replica = !s.replicaof_host.empty();
+  if (const std::optional<ReplicationPosition>& pos =
+          ctx_.persistence->loaded_replication_position()) {
+    // The journal goes on from the data set's offset, through the persistence service
+    // because the AOF reads the journal already.
+    ctx_.persistence->ResetJournalOffset(pos->offset);
+    ctx_.registry->ForgetAckBarriers();
+    repl_.RestoreHistory(pos->replid, pos->offset, replica);
+  }
+  if (replica) repl_.ReplicaOf(s.replicaof_host, s.replicaof_port, "");
 }
 
 std::string ReplicationService::Describe(const cmd::ClientState& caller) const {

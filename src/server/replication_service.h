@@ -17,6 +17,7 @@
 #include "commands/dispatcher.h"
 #include "commands/replication_host.h"
 #include "common/clock.h"
+#include "common/replication_position.h"
 #include "journal/journal.h"
 #include "net/loop.h"
 #include "replication/replication.h"
@@ -48,14 +49,24 @@ class ReplicationService final : public cmd::ReplicationHost, public replication
   // Reads the replication options (at start and after every CONFIG SET). bound_port is
   // what a replica announces when replica-announce-port is 0.
   void ApplySettings(int bound_port);
-  // Start-up, after the data set is loaded: follows `replicaof` if the config names one.
+  // Start-up, after the data set is loaded: takes up the replication history the AOF
+  // recorded (if it did), then follows `replicaof` if the config names one.
   void Start();
+  // Where the data set stands in its replication history right now: the current
+  // replication id and the journal's offset. The persistence service records it in every
+  // AOF rewrite's base.
+  ReplicationPosition CurrentPosition() const {
+    return ReplicationPosition{repl_.replid(), ctx_.journal->offset()};
+  }
   void BeforeSleep() { repl_.BeforeSleep(); }
   void Cron() { repl_.Cron(); }
   void Shutdown() { repl_.Shutdown(); }
   // A client session closed: a replica or a WAIT-ing client.
   void OnClientClosed(const cmd::ClientState& client) { repl_.primary().Forget(client.id); }
   bool read_only_replica() const { return repl_.read_only_replica(); }
+  // INFO stats' sync_full, sync_partial_ok, sync_partial_err (CONFIG RESETSTAT clears them).
+  const replication::Primary::SyncStats& sync_stats() const { return repl_.primary().sync_stats(); }
+  void ResetStats() { repl_.primary().ResetSyncStats(); }
   std::string Info() const { return "# Replication\r\n" + repl_.InfoFields(); }
 
   // ---- cmd::ReplicationHost ----

@@ -580,6 +580,7 @@ void Server::ResetStats() {
   dispatcher_->ResetStats();
   keyspace_->ResetStats();
   registry_->ResetStats();
+  replication_->ResetStats();
   http_stats_.Reset();
   ServerStats fresh;
   fresh.start_time_ms = stats_.start_time_ms;
