@@ -58,8 +58,31 @@ void ReplicationService::Start() {
     ctx_.persistence->ResetJournalOffset(pos->offset);
     ctx_.registry->ForgetAckBarriers();
     repl_.RestoreHistory(pos->replid, pos->offset, replica);
+    // A restarted primary starts a new id with the loaded one as replid2; that alone
+    // does not make a rewrite (every restart would fork one): the next id change does.
+    aof_base_replid_ = repl_.replid();
   }
   if (replica) repl_.ReplicaOf(s.replicaof_host, s.replicaof_port, "");
+}
+
+void ReplicationService::Cron() {
+  repl_.Cron();
+  // The AOF's base names the history its offsets belong to. Once the id changed (a
+  // promotion, the first replica's new backlog, a restart that began a new id), a rewrite
+  // records the new one, so that a later restart cannot offer bytes written under one
+  // history as part of another. Only while replication is in use (a backlog exists): a
+  // server that never had replicas never rewrites for this. A rewrite already running
+  // makes this wait and try again.
+  if (!ctx_.persistence->enabled() || ctx_.journal->backlog_size() == 0 ||
+      repl_.replid() == aof_base_replid_) {
+    return;
+  }
+  // A rewrite that cannot start (one is running, or the disk refuses) is tried again a
+  // little later, not on every tick.
+  const int64_t now = ctx_.clock->NowMs();
+  if (now - last_history_rewrite_try_ms_ < kHistoryRewriteRetryMs) return;
+  last_history_rewrite_try_ms_ = now;
+  if (ctx_.persistence->BackgroundRewrite().ok()) aof_base_replid_ = repl_.replid();
 }
 
 std::string ReplicationService::Describe(const cmd::ClientState& caller) const {
@@ -183,6 +206,7 @@ void ReplicationService::AdoptOffset(uint64_t offset) {
   if (aof_paused_for_sync_) {
     aof_paused_for_sync_ = false;
     Status st = ctx_.persistence->Enable();
+    if (st.ok()) aof_base_replid_ = repl_.replid();  // the new base records the new history
     if (!st.ok())
       spdlog::warn("Could not restart the AOF after the synchronization: {}", st.message());
   }

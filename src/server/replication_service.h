@@ -59,7 +59,7 @@ class ReplicationService final : public cmd::ReplicationHost, public replication
     return ReplicationPosition{repl_.replid(), ctx_.journal->offset()};
   }
   void BeforeSleep() { repl_.BeforeSleep(); }
-  void Cron() { repl_.Cron(); }
+  void Cron();
   void Shutdown() { repl_.Shutdown(); }
   // A client session closed: a replica or a WAIT-ing client.
   void OnClientClosed(const cmd::ClientState& client) { repl_.primary().Forget(client.id); }
@@ -102,6 +102,10 @@ class ReplicationService final : public cmd::ReplicationHost, public replication
   cmd::ClientState link_client_;
   resp::ReplyWriter discard_writer_;
   bool aof_paused_for_sync_ = false;
+  // The history id the AOF's base records ("" when none): see Cron.
+  std::string aof_base_replid_;
+  static constexpr int64_t kHistoryRewriteRetryMs = 1000;
+  int64_t last_history_rewrite_try_ms_ = 0;
 };
 
 }  // namespace pykv::server

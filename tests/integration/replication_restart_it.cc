@@ -198,4 +198,40 @@ TEST_CASE("replication restart: a primary shut down and started again keeps its 
   CHECK(Digest(r) == Digest(p2));
 }
 
+TEST_CASE("replication restart: a promoted replica's AOF records its new history") {
+  if (ReferenceMode()) return;
+  TestServer primary;
+  Conn p = primary.Connect();
+  FillKeys(p, "k:", 100, /*with_ttl_every=*/0);
+  DataDir data;
+  auto node = std::make_unique<TestServer>(
+      AofArgs(data, {"--replicaof", "127.0.0.1", std::to_string(primary.port())}));
+  Conn a = ConnectLoaded(*node);
+  REQUIRE(WaitInSync(p, a));
+  const std::string old_id = ReplField(a, "master_replid");
+  CHECK(Cmd(a, {"REPLICAOF", "NO", "ONE"}) == Ok());
+  const std::string new_id = ReplField(a, "master_replid");
+  REQUIRE(new_id != old_id);
+  CHECK(Cmd(a, {"SET", "after", "promotion"}) == Ok());
+  // The promotion makes a rewrite whose base names the new history.
+  REQUIRE(WaitFor(
+      [&] {
+        const std::string pers = Info(a.get(), "persistence");
+        return InfoField(pers, "aof_rewrite_in_progress") == "0" &&
+               InfoField(pers, "aof_last_bgrewrite_status") == "ok" &&
+               Count(ReadLog(*node), "AOF rewrite finished successfully") >= 2;
+      },
+      seconds(20)));
+  const int port = node->port();
+  a.reset();
+  node->Stop();
+  node = std::make_unique<TestServer>(AofArgs(data, {"--port", std::to_string(port)}));
+  a = ConnectLoaded(*node);
+  // Restarted as a primary: the loaded history is the promoted one (kept as replid2), not
+  // the old primary's, which a replica of that old primary could otherwise claim.
+  CHECK(ReplField(a, "master_replid2") == new_id);
+  CHECK(ReplField(a, "master_replid") != old_id);
+  CHECK(Cmd(a, {"GET", "after"}) == Bulk("promotion"));
+}
+
 }  // namespace pykv::it
