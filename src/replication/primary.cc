@@ -207,8 +207,14 @@ void Primary::SendBulk(Replica& r, ReplicaChannel& ch) {
     r.bulk_left -= static_cast<uint64_t>(n);
   }
   if (r.bulk_left > 0) return;
-  ::close(r.bulk_fd);
-  r.bulk_fd = -1;
+  if (r.bulk_fd >= 0) {
+    ::close(r.bulk_fd);
+    r.bulk_fd = -1;
+  }
+  // Online (and so under the output limits, which are about the stream) only once the
+  // kernel took the whole snapshot: its bytes never count against those limits.
+  ch.Flush();
+  if (ch.pending_output() > 0) return;
   r.state = State::kOnline;
   r.ack_ms = clock_->NowMs();
   spdlog::info("Synchronization with replica {} succeeded", r.addr.peer);
@@ -249,17 +255,18 @@ void Primary::BeforeSleep() {
     if (r->state == State::kOnline) {
       Feed(*r, *ch);
     } else if (r->reader && opts_.output_hard_limit > 0 &&
-               journal_->offset() - journal_->reader_offset(*r->reader) + ch->pending_output() >
-                   opts_.output_hard_limit) {
+               journal_->offset() - journal_->reader_offset(*r->reader) > opts_.output_hard_limit) {
       // The journal keeps what the replica will be sent after its snapshot; past the
-      // limit the replica goes, so that the journal does not grow for ever.
+      // limit the replica goes, so that the journal does not grow for ever. The snapshot
+      // bytes in its output are not counted: SendBulk bounds them, and a snapshot larger
+      // than the limit must still get through.
       spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", id,
                    r->addr.peer);
       Drop(*r, "output buffer limit");
       continue;
     }
     ch->Flush();
-    ch->CheckOutputLimits(now);
+    if (r->state == State::kOnline) ch->CheckOutputLimits(now);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -78,6 +79,10 @@ class PrimaryLink final : public net::ConnectionHandler {
   void Cron();
   // REPLCONF GETACK: acknowledge at once.
   void SendAck();
+
+  // The options changed (CONFIG SET): repl-timeout counts from now on, AUTH and the
+  // announced address are sent at the next handshake. Same primary (host and port).
+  void set_options(PrimaryLinkOptions o) { opts_ = std::move(o); }
 
   State state() const { return state_; }
   const char* state_name() const;  // ROLE: connect, connecting, handshake, sync, connected

@@ -21,6 +21,9 @@ Replication::~Replication() = default;
 void Replication::set_options(const ReplicationOptions& o) {
   opts_ = o;
   primary_.set_options(o.primary);
+  // The link holds its own copy: without this a CONFIG SET (repl-timeout, masterauth...)
+  // would only reach the link made by the next REPLICAOF.
+  if (link_ != nullptr) link_->set_options(LinkOptions());
 }
 
 PrimaryLinkOptions Replication::LinkOptions() const {

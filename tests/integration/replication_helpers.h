@@ -60,11 +60,56 @@ inline void FillKeys(const Conn& c, const std::string& prefix, int n, int with_t
   }
 }
 
+// connected_slaves in the primary's INFO replication (-1 when the primary does not answer).
+inline long long ConnectedReplicas(const Conn& primary) {
+  return InfoInt(primary.get(), "replication", "connected_slaves");
+}
+
+// The replica's master_link_status goes down within `timeout`.
+inline bool WaitLinkDown(const Conn& replica,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  return WaitFor([&] { return !LinkUp(replica); }, timeout, std::chrono::milliseconds(20));
+}
+
+// Replica and primary hold the same data: in sync, equal DEBUG DIGEST and DBSIZE. Keys the
+// primary expires meanwhile (its DEL still on the way) make one comparison differ, so it is
+// repeated (bounded) until both are asked between two changes; the primary's digest is read
+// before and after the replica's so that a change in between is not taken for equality.
+inline bool WaitSameData(const Conn& primary, const Conn& replica,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  return WaitFor(
+      [&] {
+        const std::string p_digest = Cmd(primary, {"DEBUG", "DIGEST"}).str;
+        const Reply p_size = Cmd(primary, {"DBSIZE"});
+        const std::string p_info = Info(primary.get(), "replication");
+        const std::string r_info = Info(replica.get(), "replication");
+        if (InfoField(r_info, "master_link_status") != "up" ||
+            InfoField(p_info, "master_repl_offset") != InfoField(r_info, "slave_repl_offset")) {
+          return false;
+        }
+        const std::string r_digest = Cmd(replica, {"DEBUG", "DIGEST"}).str;
+        const Reply r_size = Cmd(replica, {"DBSIZE"});
+        return !p_digest.empty() && p_digest == r_digest && p_size.is_int() && p_size == r_size &&
+               Cmd(primary, {"DEBUG", "DIGEST"}).str == p_digest;
+      },
+      timeout, std::chrono::milliseconds(50));
+}
+
 inline std::string ReadLog(const TestServer& s) {
   std::ifstream f(s.log_path());
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// How many times `needle` occurs in `text` (log lines counted by their wording).
+inline int CountOf(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos;
+       pos = text.find(needle, pos + needle.size())) {
+    ++n;
+  }
+  return n;
 }
 
 // The field names of an INFO section, in order (the header and blank lines left out).
