@@ -619,9 +619,14 @@ TestServer::TestServer(ServerOptions opts) {
 }
 
 void TestServer::Start(ServerOptions opts) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "pykv-it-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  dir_ = tmpl;
+  if (opts.dir.empty()) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pykv-it-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+  } else {
+    dir_ = opts.dir;
+    owns_dir_ = false;
+  }
 
   using Program = ServerOptions::Program;
   const bool sentinel = opts.program == Program::kSentinel;
@@ -633,18 +638,20 @@ void TestServer::Start(ServerOptions opts) {
     argv.push_back(config_path());
   }
   std::string port_file = dir_ + "/port";
-  int fixed_port = 0;
+  // A previous server's port file must not be taken for this one's.
+  std::filesystem::remove(port_file);
+  int fixed_port = opts.port;
   if (sentinel) {
-    fixed_port = FreeTcpPort();
+    if (fixed_port == 0) fixed_port = FreeTcpPort();
     argv.insert(argv.end(), {"--sentinel", "--port", std::to_string(fixed_port), "--bind",
                              "127.0.0.1", "--dir", dir_, "--logfile", log_path()});
   } else {
     if (reference) {
-      fixed_port = FreeTcpPort();
+      if (fixed_port == 0) fixed_port = FreeTcpPort();
       argv.insert(argv.end(), {"--port", std::to_string(fixed_port), "--bind", "127.0.0.1", "-::1",
                                "--save", "", "--appendonly", "no"});
     } else {
-      argv.insert(argv.end(), {"--port", "0", "--port-file", port_file});
+      argv.insert(argv.end(), {"--port", std::to_string(fixed_port), "--port-file", port_file});
     }
     argv.insert(argv.end(),
                 {"--dir", dir_, "--logfile", log_path(), "--enable-debug-command", "yes"});
@@ -815,7 +822,9 @@ void TestServer::Cleanup() {
     failed = true;
   }
   if (dir_.empty()) return;
-  if (failed) {
+  if (!owns_dir_) {
+    if (failed) std::cerr << "\n[pykv-it] test failed\n" << LogTail(30) << std::flush;
+  } else if (failed) {
     std::cerr << "\n[pykv-it] test failed: keeping server dir " << dir_ << "\n"
               << (start_failed_ ? std::string() : LogTail(30)) << std::flush;
   } else {

@@ -186,6 +186,11 @@ struct ServerOptions {
   // sentinel's configuration; sentinel rewrites that file).
   enum class Program { kPyKV, kRedis, kSentinel };
   Program program = Program::kPyKV;
+  // Where: a fixed port (0: a free one) and an existing directory (empty: a fresh temp dir,
+  // removed at the end). A test bringing a killed server back where others knew it passes
+  // the old server's port() and dir(); the old TestServer still owns the directory.
+  int port = 0;
+  std::string dir;
 };
 
 class TestServer {
@@ -240,6 +245,7 @@ class TestServer {
   int exit_status_ = 0;
   bool expect_unclean_ = false;
   bool start_failed_ = false;
+  bool owns_dir_ = true;
   int failures_at_start_ = 0;
 };
 
