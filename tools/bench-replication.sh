@@ -117,10 +117,17 @@ wait_link() {
   return 1
 }
 
-# set_rps PORT P N OUT: redis-benchmark SET req/s (empty on failure).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); split($0, f, " "); print f[12] + f[13] }' "/proc/$1/stat"; }
+
+# set_rps PORT P N OUT PID: redis-benchmark SET req/s (empty on failure); the server's CPU
+# per request (user+system, us) goes to OUT.us.
 set_rps() {
+  local before after
+  before=$(cpu_ticks "$5")
   timeout -k 5 "$RUN_TIMEOUT" "${CLIENT_PIN[@]}" redis-benchmark -p "$1" -c "$CONNECTIONS" \
     -n "$3" -t set -P "$2" -q >"$4" 2>"$4.err" || { fail "redis-benchmark -p $1 -P $2: $(tail -c 200 "$4.err")"; return 0; }
+  after=$(cpu_ticks "$5")
+  awk -v a="$after" -v b="$before" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (a - b) * 1e6 / hz / n }' >"$4.us"
   tr '\r' '\n' <"$4" | awk '/^SET: / { print $2 }' | tail -n 1
 }
 
@@ -131,15 +138,21 @@ for kind in pykv redis; do
     start "$kind-p" "$kind" primary
     start "$kind-r" "$kind" replica
     p=${PORT[$kind-p]} r=${PORT[$kind-r]}
-    RES[$kind:$round:p1:alone]=$(set_rps "$p" 1 "$REQUESTS" "$WORK/$kind.$round.p1.alone")
-    RES[$kind:$round:pN:alone]=$(set_rps "$p" "$PIPELINE" "$NP" "$WORK/$kind.$round.pN.alone")
+    pp=${PID[$kind-p]}
+    RES[$kind:$round:p1:alone]=$(set_rps "$p" 1 "$REQUESTS" "$WORK/$kind.$round.p1.alone" "$pp")
+    RES[$kind:$round:pN:alone]=$(set_rps "$p" "$PIPELINE" "$NP" "$WORK/$kind.$round.pN.alone" "$pp")
     cli "$r" replicaof 127.0.0.1 "$p" >/dev/null
     wait_link "$r" || fail "$kind round $round: the replica did not come up"
-    RES[$kind:$round:p1:repl]=$(set_rps "$p" 1 "$REQUESTS" "$WORK/$kind.$round.p1.repl")
+    RES[$kind:$round:p1:repl]=$(set_rps "$p" 1 "$REQUESTS" "$WORK/$kind.$round.p1.repl" "$pp")
     # The lag probe runs beside the pipelined load (it is a load generator of its own).
     "${CLIENT_PIN[@]}" python3 "$PROBE" lag "$p" "$r" 3 >"$WORK/$kind.$round.lag" 2>&1 &
     probe=$!
-    RES[$kind:$round:pN:repl]=$(set_rps "$p" "$PIPELINE" "$NP" "$WORK/$kind.$round.pN.repl")
+    RES[$kind:$round:pN:repl]=$(set_rps "$p" "$PIPELINE" "$NP" "$WORK/$kind.$round.pN.repl" "$pp")
+    for p_ in p1 pN; do
+      for m in alone repl; do
+        RES[$kind:$round:$p_:us$m]=$(cat "$WORK/$kind.$round.$p_.$m.us" 2>/dev/null || true)
+      done
+    done
     wait "$probe" || fail "$kind round $round: lag probe: $(tail -c 200 "$WORK/$kind.$round.lag")"
     for f in bytes_median bytes_max ms_median ms_max; do
       RES[$kind:$round:lag:$f]=$(python3 -c "import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print('' if v is None else v)" "$WORK/$kind.$round.lag" "$f" 2>/dev/null || true)
@@ -177,10 +190,10 @@ med() {  # med KIND KEY DECIMALS
   r=$(printf '%s\n' "${v[@]}" | median)
   if [[ -n $r ]]; then printf '%.*f' "$3" "$r"; else echo ERR; fi
 }
-ratio() {  # ratio KIND P: median over rounds of repl/alone
+ratio() {  # ratio KIND P [us]: median over rounds of repl/alone (req/s, or CPU us/req)
   local r v=() a b
   for ((r = 1; r <= ROUNDS; r++)); do
-    a=${RES[$1:$r:$2:repl]:-} b=${RES[$1:$r:$2:alone]:-}
+    a=${RES[$1:$r:$2:${3:-}repl]:-} b=${RES[$1:$r:$2:${3:-}alone]:-}
     [[ -n $a && -n $b ]] && v+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f", a / b }')")
   done
   r=$(printf '%s\n' "${v[@]}" | median)
@@ -203,7 +216,13 @@ for p in p1 pN; do
   printf '| %s req/s | %s | %s | %s | %s | %s | %s | PyKV >= 0.90 | %s |\n' "$label" \
     "$(med pykv $p:alone 0)" "$(med pykv $p:repl 0)" "$pr" "$(med redis $p:alone 0)" \
     "$(med redis $p:repl 0)" "$(ratio redis $p)" "$(verdict "$pr" 0.9)"
+  printf '| %s primary CPU us/req | %s | %s | %s | %s | %s | %s | - | INFO |\n' "$label" \
+    "$(med pykv $p:usalone 3)" "$(med pykv $p:usrepl 3)" "$(ratio pykv $p us)" \
+    "$(med redis $p:usalone 3)" "$(med redis $p:usrepl 3)" "$(ratio redis $p us)"
 done
+echo
+echo "With 2 CPUs the replica shares the load generator's CPU, so req/s with a replica also"
+echo "measures the load generator slowed down; the primary CPU per request is its own cost."
 echo
 echo "| replica lag during SET -P $PIPELINE | PyKV | Redis |"
 echo "| --- | ---: | ---: |"

@@ -4,9 +4,7 @@
 // with one shard down its keys fail and the other shard's keys still work.
 // nutcracker is a required test dependency (tools/install-deps.sh): without it these
 // cases fail.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,25 +82,8 @@ class Nutcracker {
     std::vector<std::string> argv = {
         bin,  "-c",       ConfPath(), "-o", LogPath(), "-s", std::to_string(stats_port),
         "-a", "127.0.0.1"};
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    const std::string capture = dir_.File("stdout.log");
-    pid_ = fork();
+    pid_ = SpawnCaptured(argv, dir_.File("stdout.log"));
     REQUIRE_MESSAGE(pid_ >= 0, "fork failed");
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test process
-      signal(SIGPIPE, SIG_DFL);
-      int in = open("/dev/null", O_RDONLY);
-      int out = open(capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (in < 0 || out < 0) _exit(126);
-      dup2(in, 0);
-      dup2(out, 1);
-      dup2(out, 2);
-      close_range(3, ~0u, 0);
-      execv(cargv[0], cargv.data());
-      _exit(127);
-    }
     // nutcracker answers PING itself, so a PONG says it listens, not that a shard is up.
     bool up = WaitFor(
         [&] {

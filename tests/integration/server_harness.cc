@@ -618,6 +618,30 @@ TestServer::TestServer(ServerOptions opts) {
   }
 }
 
+pid_t SpawnCaptured(const std::vector<std::string>& argv, const std::string& capture_path,
+                    uint64_t open_files_limit) {
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test process
+  signal(SIGPIPE, SIG_DFL);
+  int in = open("/dev/null", O_RDONLY);
+  int out = open(capture_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (in < 0 || out < 0) _exit(126);
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(out, 2);
+  CloseInheritedFds();
+  if (open_files_limit != 0) {
+    const rlimit lim{open_files_limit, open_files_limit};
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) _exit(125);
+  }
+  execv(cargv[0], cargv.data());
+  _exit(127);
+}
+
 void TestServer::Start(ServerOptions opts) {
   if (opts.dir.empty()) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "pykv-it-XXXXXX").string();
@@ -659,30 +683,8 @@ void TestServer::Start(ServerOptions opts) {
   if (opts.http) argv.insert(argv.end(), {"--http-port", "0", "--http-port-file", HttpPortFile()});
   argv.insert(argv.end(), opts.args.begin(), opts.args.end());
 
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  std::string capture = dir_ + "/stdout.log";
-
-  pid_t pid = fork();
+  const pid_t pid = SpawnCaptured(argv, dir_ + "/stdout.log", opts.open_files_limit);
   if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test process
-    signal(SIGPIPE, SIG_DFL);
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0) _exit(126);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    CloseInheritedFds();
-    if (opts.open_files_limit != 0) {
-      const rlimit lim{opts.open_files_limit, opts.open_files_limit};
-      if (setrlimit(RLIMIT_NOFILE, &lim) != 0) _exit(125);
-    }
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
   pid_ = pid;
 
   auto fail = [&](const std::string& why) {

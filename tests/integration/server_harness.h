@@ -172,6 +172,12 @@ struct ToolResult {
 ToolResult RunTool(const std::vector<std::string>& argv, const std::string& stdin_path = "",
                    std::chrono::seconds timeout = std::chrono::seconds(120));
 
+// Starts argv[0] (a path, no PATH lookup) with stdin from /dev/null and stdout and stderr
+// into capture_path; the child dies with the test process. open_files_limit, if non-zero,
+// is its RLIMIT_NOFILE. Returns the pid, or -1 when fork failed.
+pid_t SpawnCaptured(const std::vector<std::string>& argv, const std::string& capture_path,
+                    uint64_t open_files_limit = 0);
+
 // ---- the server ----
 
 struct ServerOptions {
