@@ -388,4 +388,38 @@ TEST_CASE("replication: SYNC from a plain client gets the snapshot as one bulk, 
   // a replica that lost its primary is refused: see the other cases.
 }
 
+TEST_CASE("replication: replicas that ask while a snapshot is written share it") {
+  if (ReferenceMode()) return;
+  TestServer primary;
+  Conn p = primary.Connect();
+  // Enough data that the snapshot child is still writing when the second request arrives
+  // (both are sent back to back, microseconds apart).
+  FillKeys(p, "k:", static_cast<int>(Scaled(200000, 100000)), 0);
+  RawConn a(primary.port());
+  RawConn b(primary.port());
+  REQUIRE(a.Send(Resp({"PSYNC", "?", "-1"})));
+  REQUIRE(b.Send(Resp({"PSYNC", "?", "-1"})));
+  std::string la, lb;
+  REQUIRE(WaitFor(
+      [&] {
+        a.Pump(milliseconds(20));
+        b.Pump(milliseconds(20));
+        return Contains(a.pending(), "\r\n") && Contains(b.pending(), "\r\n");
+      },
+      seconds(20)));
+  la = a.pending().substr(0, a.pending().find("\r\n"));
+  lb = b.pending().substr(0, b.pending().find("\r\n"));
+  // One history, one offset: the same snapshot.
+  CHECK(la.rfind("+FULLRESYNC ", 0) == 0);
+  CHECK(la == lb);
+  const std::string log = ReadLog(primary);
+  size_t forks = 0;
+  for (size_t pos = log.find("Starting BGSAVE for SYNC"); pos != std::string::npos;
+       pos = log.find("Starting BGSAVE for SYNC", pos + 1)) {
+    ++forks;
+  }
+  CHECK(forks == 1);
+  CHECK(Contains(log, "Waiting for end of BGSAVE for SYNC"));
+}
+
 }  // namespace pykv::it
