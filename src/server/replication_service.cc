@@ -86,14 +86,14 @@ void ReplicationService::Cron() {
 }
 
 std::string ReplicationService::Describe(const cmd::ClientState& caller) const {
-  return ctx_.registry->Info(caller.id, ctx_.clock->NowMs());
+  std::string who = ctx_.registry->Info(caller.id, ctx_.clock->NowMs());
+  while (!who.empty() && (who.back() == '\n' || who.back() == '\r')) who.pop_back();
+  return who;
 }
 
 std::string ReplicationService::ReplicaOf(const cmd::ClientState& caller, std::string_view host,
                                           int port) {
-  std::string who = Describe(caller);
-  while (!who.empty() && (who.back() == '\n' || who.back() == '\r')) who.pop_back();
-  if (!repl_.ReplicaOf(std::string(host), port, who)) {
+  if (!repl_.ReplicaOf(std::string(host), port, Describe(caller))) {
     return "OK Already connected to specified master";
   }
   ctx_.config->SetReplicaOf(std::string(host), port);
@@ -102,9 +102,7 @@ std::string ReplicationService::ReplicaOf(const cmd::ClientState& caller, std::s
 
 void ReplicationService::ReplicaOfNoOne(const cmd::ClientState& caller) {
   if (!repl_.is_replica()) return;
-  std::string who = Describe(caller);
-  while (!who.empty() && (who.back() == '\n' || who.back() == '\r')) who.pop_back();
-  repl_.PromoteToPrimary(who);
+  repl_.PromoteToPrimary(Describe(caller));
   ctx_.config->SetReplicaOf("", 0);
 }
 

@@ -413,12 +413,7 @@ TEST_CASE("replication: replicas that ask while a snapshot is written share it")
   CHECK(la.rfind("+FULLRESYNC ", 0) == 0);
   CHECK(la == lb);
   const std::string log = ReadLog(primary);
-  size_t forks = 0;
-  for (size_t pos = log.find("Starting BGSAVE for SYNC"); pos != std::string::npos;
-       pos = log.find("Starting BGSAVE for SYNC", pos + 1)) {
-    ++forks;
-  }
-  CHECK(forks == 1);
+  CHECK(CountOf(log, "Starting BGSAVE for SYNC") == 1);
   CHECK(Contains(log, "Waiting for end of BGSAVE for SYNC"));
 }
 

@@ -39,16 +39,6 @@ std::string ReplField(const Conn& c, const std::string& field) {
   return InfoField(Info(c.get(), "replication"), field);
 }
 
-// How many times `needle` occurs in `text`.
-size_t Count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + needle.size())) {
-    ++n;
-  }
-  return n;
-}
-
 // Changes of several kinds, so that the stream the replica missed is more than SETs.
 void MixedWrites(const Conn& p, const std::string& tag) {
   FillKeys(p, tag + ":", 200, /*with_ttl_every=*/5);
@@ -117,7 +107,7 @@ TEST_CASE(
   CHECK_FALSE(Contains(rlog, "Full resync from master"));
   CHECK(Contains(plog, "Partial resynchronization request from 127.0.0.1:" +
                            std::to_string(again->port()) + " accepted"));
-  CHECK(Count(plog, "Starting BGSAVE for SYNC") == 1);
+  CHECK(CountOf(plog, "Starting BGSAVE for SYNC") == 1);
   CHECK(StatsField(p, "sync_full") == 1);
   CHECK(StatsField(p, "sync_partial_ok") == 1);
   CHECK(StatsField(p, "sync_partial_err") == 1);
@@ -185,8 +175,8 @@ TEST_CASE("replication restart: a primary shut down and started again keeps its 
   CHECK_FALSE(Contains(plog, "Starting BGSAVE for SYNC"));
   CHECK(Contains(rlog, "Master replication ID changed to " + ReplField(p2, "master_replid")));
   // One full synchronisation at the start, one partial after the restart.
-  CHECK(Count(rlog, "Full resync from master") == 1);
-  CHECK(Count(rlog, "Successful partial resynchronization with master.") == 1);
+  CHECK(CountOf(rlog, "Full resync from master") == 1);
+  CHECK(CountOf(rlog, "Successful partial resynchronization with master.") == 1);
   CHECK(StatsField(p2, "sync_full") == 0);
   CHECK(StatsField(p2, "sync_partial_ok") == 1);
   CHECK(StatsField(p2, "sync_partial_err") == 0);
@@ -219,7 +209,7 @@ TEST_CASE("replication restart: a promoted replica's AOF records its new history
         const std::string pers = Info(a.get(), "persistence");
         return InfoField(pers, "aof_rewrite_in_progress") == "0" &&
                InfoField(pers, "aof_last_bgrewrite_status") == "ok" &&
-               Count(ReadLog(*node), "AOF rewrite finished successfully") >= 2;
+               CountOf(ReadLog(*node), "AOF rewrite finished successfully") >= 2;
       },
       seconds(20)));
   const int port = node->port();
