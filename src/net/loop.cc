@@ -59,6 +59,8 @@ Loop::Loop() : posted_(std::make_unique<PostQueue>()) {
   uv_prepare_start(&prepare_, &Loop::OnPrepare);
   // The async handle alone keeps the loop alive until Stop(); the prepare handle needs not.
   uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+  uv_timer_init(&loop_, &wake_);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&wake_));
 
   uv_async_init(&loop_, &async_, &Loop::OnAsync);
   async_.data = this;
@@ -97,6 +99,7 @@ void Loop::Stop() {
   if (stopping_) return;
   stopping_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
   {
     std::lock_guard<std::mutex> lock(posted_->mu);
     posted_->closed = true;
@@ -112,6 +115,15 @@ void Loop::Stop() {
 
 void Loop::AddBeforeSleep(std::function<void()> fn) {
   before_sleep_.push_back(std::move(fn));
+}
+
+void Loop::WakeIn(uint64_t delay_ms) {
+  if (stopping_) return;
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&wake_)) != 0 &&
+      uv_timer_get_due_in(&wake_) <= delay_ms) {
+    return;
+  }
+  uv_timer_start(&wake_, [](uv_timer_t*) {}, delay_ms, 0);
 }
 
 Loop::Hook* Loop::NewHook(std::function<void()> fn) {

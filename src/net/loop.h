@@ -36,6 +36,9 @@ class Loop {
 
   // Called once per iteration, before the loop blocks for I/O.
   void AddBeforeSleep(std::function<void()> fn);
+  // The loop sleeps at most delay_ms from now (a sooner wake already set stands): work a
+  // before-sleep callback put off runs then, even when no I/O comes.
+  void WakeIn(uint64_t delay_ms);
   // Calls fn every interval_ms (first call after interval_ms).
   void AddTimer(uint64_t interval_ms, std::function<void()> fn);
   // Calls fn on the loop thread when the process receives signum.
@@ -59,6 +62,7 @@ class Loop {
 
   uv_loop_t loop_;
   uv_prepare_t prepare_;
+  uv_timer_t wake_;  // WakeIn: its firing only ends the poll
   uv_async_t async_;
   bool stopping_ = false;
   // A deque so a callback may add another without moving the one that is running.

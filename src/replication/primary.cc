@@ -20,6 +20,10 @@ constexpr size_t kBulkQueued = 4 * 1024 * 1024;
 // A replica waiting for its snapshot gets a newline this often, so that its repl-timeout
 // does not run out (Redis's pre-synchronisation keepalive).
 constexpr int64_t kNewlineEveryMs = 1000;
+// The stream's batching (Primary::BeforeSleep): at most this long a delay, and this many
+// bytes make a batch worth sending at once.
+constexpr int64_t kFeedDelayUs = 1000;
+constexpr uint64_t kFeedBatchBytes = 64 * 1024;
 }  // namespace
 
 Primary::Primary(journal::Journal* journal, ReplicationIds* ids, const Clock* clock,
@@ -227,8 +231,21 @@ void Primary::Feed(Replica& r, ReplicaChannel& ch) {
   journal_->Advance(*r.reader, journal_->offset());
 }
 
-void Primary::BeforeSleep() {
-  if (replicas_.empty()) return;
+bool Primary::StreamDue(bool flush) {
+  const uint64_t held = journal_->offset() - fed_to_;
+  if (held == 0) return false;
+  if (flush || !waiters_.empty() || held >= kFeedBatchBytes) return true;
+  const int64_t now = clock_->MonotonicUs();
+  if (held_since_us_ == 0) held_since_us_ = now;
+  return now - held_since_us_ >= kFeedDelayUs;
+}
+
+std::optional<uint64_t> Primary::BeforeSleep(bool flush) {
+  if (replicas_.empty()) {
+    fed_to_ = journal_->offset();
+    held_since_us_ = 0;
+    return std::nullopt;
+  }
   // The loop wakes at least every cron tick (10 ms): a finished snapshot is noticed here
   // rather than at the next (hz) cron, which may be 100 ms away.
   if (child_.running()) {
@@ -238,6 +255,11 @@ void Primary::BeforeSleep() {
     want_acks_ = false;
     std::string_view getack[] = {"REPLCONF", "GETACK", "*"};
     journal_->Append(getack);
+  }
+  const bool due = StreamDue(flush);
+  if (due) {
+    fed_to_ = journal_->offset();
+    held_since_us_ = 0;
   }
   const int64_t now = clock_->NowMs();
   // Drop() may remove entries: walk by id.
@@ -253,6 +275,9 @@ void Primary::BeforeSleep() {
     r = Find(id);
     if (r == nullptr) continue;
     if (r->state == State::kOnline) {
+      // A replica behind the others (it just got its snapshot, or continues from the
+      // backlog) takes what it lacks at once.
+      if (!due && journal_->reader_offset(*r->reader) >= fed_to_) continue;
       Feed(*r, *ch);
     } else if (r->reader && opts_.output_hard_limit > 0 &&
                journal_->offset() - journal_->reader_offset(*r->reader) > opts_.output_hard_limit) {
@@ -268,6 +293,9 @@ void Primary::BeforeSleep() {
     ch->Flush();
     if (r->state == State::kOnline) ch->CheckOutputLimits(now);
   }
+  if (journal_->offset() == fed_to_) return std::nullopt;
+  const int64_t waited_us = clock_->MonotonicUs() - held_since_us_;
+  return static_cast<uint64_t>(std::max<int64_t>(1, (kFeedDelayUs - waited_us + 999) / 1000));
 }
 
 void Primary::Cron(bool is_replica) {

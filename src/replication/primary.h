@@ -92,9 +92,14 @@ class Primary {
   // min-replicas-to-write is set and not enough replicas acknowledged lately.
   bool TooFewGoodReplicas() const;
 
-  // Before the loop sleeps: asks for acknowledgements WAIT needs, sends the journal's new
-  // bytes and the next pieces of snapshot files.
-  void BeforeSleep();
+  // Before the loop sleeps: asks for acknowledgements WAIT needs, sends the next pieces of
+  // snapshot files and the journal's new bytes. The stream goes out in batches, so that a
+  // busy primary makes one socket write per replica every kFeedDelayUs rather than one per
+  // loop turn (and the replica one read): new bytes are held until kFeedBatchBytes are
+  // pending or the oldest has waited kFeedDelayUs, unless a WAIT is pending or `flush`.
+  // Returns how many ms the loop may sleep before the held bytes are due (none held:
+  // nullopt).
+  std::optional<uint64_t> BeforeSleep(bool flush = false);
   // Once per cron tick: the snapshot child, PINGs, timeouts, WAIT deadlines, backlog ttl.
   void Cron(bool is_replica);
   // Shutdown: no child left behind.
@@ -144,6 +149,8 @@ class Primary {
   void SnapshotEnded(const Status& st);
   void SendBulk(Replica& r, ReplicaChannel& ch);
   void Feed(Replica& r, ReplicaChannel& ch);
+  // Whether the journal's new bytes go out now (see BeforeSleep).
+  bool StreamDue(bool flush);
   void CheckWaiters();
 
   journal::Journal* journal_;
@@ -164,6 +171,8 @@ class Primary {
   };
   std::vector<Waiter> waiters_;
   bool want_acks_ = false;
+  uint64_t fed_to_ = 0;        // journal offset the online replicas were last fed up to
+  int64_t held_since_us_ = 0;  // monotonic time new bytes were first held back (0: none)
   int64_t last_ping_ms_ = 0;
   int64_t last_newline_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;

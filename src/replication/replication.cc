@@ -115,8 +115,8 @@ void Replication::AckToPrimaryNow() {
   if (link_ != nullptr) link_->SendAck();
 }
 
-void Replication::BeforeSleep() {
-  primary_.BeforeSleep();
+std::optional<uint64_t> Replication::BeforeSleep(bool flush) {
+  return primary_.BeforeSleep(flush);
 }
 
 void Replication::Cron() {

@@ -84,7 +84,8 @@ class Replication {
   // REPLCONF GETACK from this replica's primary.
   void AckToPrimaryNow();
 
-  void BeforeSleep();
+  // Primary::BeforeSleep: the ms the loop may sleep before held stream bytes are due.
+  std::optional<uint64_t> BeforeSleep(bool flush = false);
   void Cron();
   // Shutdown: the link closes, no snapshot child is left.
   void Shutdown();

@@ -58,7 +58,9 @@ class ReplicationService final : public cmd::ReplicationHost, public replication
   ReplicationPosition CurrentPosition() const {
     return ReplicationPosition{repl_.replid(), ctx_.journal->offset()};
   }
-  void BeforeSleep() { repl_.BeforeSleep(); }
+  // Feeds the replicas (all that is pending when `flush`); the ms the loop may sleep
+  // before stream bytes held back for the next batch are due.
+  std::optional<uint64_t> BeforeSleep(bool flush = false) { return repl_.BeforeSleep(flush); }
   void Cron();
   void Shutdown() { repl_.Shutdown(); }
   // A client session closed: a replica or a WAIT-ing client.

@@ -281,7 +281,7 @@ void Server::StopServing() {
   for (auto& l : listeners_) l->Close();
   if (http_listener_) http_listener_->Close();
   // Replicas get what was written up to now before their connections close.
-  replication_->BeforeSleep();
+  (void)replication_->BeforeSleep(/*flush=*/true);
   replication_->Shutdown();
   const uint64_t durable = persistence_->Shutdown();
   registry_->FlushAndCloseAll(durable);
@@ -370,8 +370,9 @@ void Server::BeforeSleep() {
   registry_->FreeClosed();
   closed_http_listeners_.clear();
   deferred_free_.clear();
-  // Replicas get the journal's new bytes (and WAIT asks them for acknowledgements).
-  replication_->BeforeSleep();
+  // Replicas get the journal's new bytes (and WAIT asks them for acknowledgements); bytes
+  // held back for the next batch are due within the wake set here.
+  if (std::optional<uint64_t> due_ms = replication_->BeforeSleep()) loop_.WakeIn(*due_ms);
   // The AOF is written (and under appendfsync always, fsynced) before any reply goes out.
   persistence_->Flush();
   registry_->FlushReady(persistence_->durable_offset(), clock_->NowMs());

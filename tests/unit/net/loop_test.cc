@@ -76,6 +76,30 @@ TEST_CASE("before-sleep callbacks run every iteration, and may add more") {
   CHECK(a == a_after);  // nothing runs after Stop()
 }
 
+TEST_CASE("WakeIn ends a sleep that nothing else would end; a sooner wake stands") {
+  Loop loop;
+  bool watchdog = false;
+  AddWatchdog(loop, &watchdog, 10000);
+  int turns = 0;
+  loop.AddBeforeSleep([&] {
+    ++turns;
+    if (turns == 1) {
+      // With no timer and no I/O the loop would sleep until the watchdog; the later,
+      // longer request must not push the first one back.
+      loop.WakeIn(2);
+      loop.WakeIn(60000);
+    } else {
+      loop.Stop();
+    }
+  });
+  CHECK(loop.Run().ok());
+  CHECK_FALSE(watchdog);
+  CHECK(turns == 2);
+  CHECK(CountHandles(loop.raw()) == 0);
+  loop.WakeIn(1);  // after Stop(): ignored, no handle is started
+  CHECK(uv_loop_alive(loop.raw()) == 0);
+}
+
 TEST_CASE("Post() from other threads runs on the loop thread, in order") {
   Loop loop;
   bool watchdog = false;
