@@ -123,7 +123,8 @@ void Loop::WakeIn(uint64_t delay_ms) {
       uv_timer_get_due_in(&wake_) <= delay_ms) {
     return;
   }
-  uv_timer_start(&wake_, [](uv_timer_t*) {}, delay_ms, 0);
+  uv_timer_start(
+      &wake_, [](uv_timer_t*) {}, delay_ms, 0);
 }
 
 Loop::Hook* Loop::NewHook(std::function<void()> fn) {
