@@ -348,7 +348,7 @@ void PrimaryLink::ProcessStream() {
       return;
     }
     const std::string_view bytes = parser_->last_bytes();
-    const bool settled = hooks_->Apply(parser_->argv());
+    const bool settled = hooks_->Apply(*parser_);
     if (parser_ == nullptr) return;  // the command ended the link
     if (!settled) {
       held_.append(bytes);

@@ -47,10 +47,12 @@ class PrimaryLinkHooks {
   virtual ~PrimaryLinkHooks() = default;
   // Replaces the data set with the snapshot at path (a full synchronisation).
   virtual Status LoadSnapshot(const std::string& path) = 0;
-  // Runs one command of the primary's stream. False while the command left a transaction
-  // open (MULTI and what it queued): the offset moves only once EXEC ran, so a link lost
-  // inside a transaction resumes from its MULTI, never from half of it.
-  virtual bool Apply(std::span<const std::string_view> argv) = 0;
+  // Runs one command of the primary's stream, stream.argv(); the parser also shows the
+  // commands buffered behind it (PeekSecondArgs), whose keys may be prefetched. False
+  // while the command left a transaction open (MULTI and what it queued): the offset
+  // moves only once EXEC ran, so a link lost inside a transaction resumes from its MULTI,
+  // never from half of it.
+  virtual bool Apply(const resp::RequestParser& stream) = 0;
   // A stream begins (after +CONTINUE or a loaded snapshot): anything left of the last one
   // (an open transaction) is dropped.
   virtual void OnStreamStart() = 0;

@@ -210,13 +210,17 @@ void ReplicationService::AdoptOffset(uint64_t offset) {
   }
 }
 
-bool ReplicationService::Apply(std::span<const std::string_view> argv) {
-  (void)ctx_.dispatcher->Execute(link_client_, discard_writer_, argv);
+bool ReplicationService::Apply(const resp::RequestParser& stream) {
+  prefetch_.BeforeCommand(*ctx_.keyspace, [&stream](std::span<std::string_view> out) {
+    return stream.PeekSecondArgs(out);
+  });
+  (void)ctx_.dispatcher->Execute(link_client_, discard_writer_, stream.argv());
   return !link_client_.in_multi;
 }
 
 void ReplicationService::OnStreamStart() {
   link_client_.ClearTransaction();
+  prefetch_.Reset();
 }
 
 void ReplicationService::OnRoleChange(bool replica) {

@@ -26,6 +26,7 @@
 #include "server/config.h"
 #include "server/persistence_service.h"
 #include "store/keyspace.h"
+#include "store/prefetch_window.h"
 
 namespace pykv::server {
 
@@ -90,7 +91,7 @@ class ReplicationService final : public cmd::ReplicationHost, public replication
   replication::ReplicaChannel* Channel(uint64_t client_id) override;
   void WaitDone(uint64_t client_id, int64_t acked) override;
   Status LoadSnapshot(const std::string& path) override;
-  bool Apply(std::span<const std::string_view> argv) override;
+  bool Apply(const resp::RequestParser& stream) override;
   void OnStreamStart() override;
   void AdoptOffset(uint64_t offset) override;
   void OnRoleChange(bool replica) override;
@@ -103,6 +104,8 @@ class ReplicationService final : public cmd::ReplicationHost, public replication
   // The primary's stream runs as this client: never answered, never propagated.
   cmd::ClientState link_client_;
   resp::ReplyWriter discard_writer_;
+  // The stream is one long pipeline: its keys are prefetched as a client's are.
+  store::PrefetchWindow prefetch_;
   bool aof_paused_for_sync_ = false;
   // The history id the AOF's base records ("" when none): see Cron.
   std::string aof_base_replid_;
