@@ -89,6 +89,10 @@ struct ClientState {
   // which its queued replies wait on, and the request CLIENT PAUSE holds back.
   uint64_t ack_barrier = 0;
   std::vector<std::string> postponed;
+  // While a request runs: its exact bytes when the client sent it as RESP multibulk
+  // (empty otherwise: inline, HTTP, a postponed copy). The dispatcher propagates a change
+  // that is the request itself as these bytes, sparing the journal a second encoding.
+  std::string_view request_encoding;
 
   bool is_internal() const { return kind != ClientKind::kNormal; }
   // Subscribed to anything (Redis's CLIENT_PUBSUB): flag P, CLIENT KILL TYPE pubsub, the

@@ -300,12 +300,13 @@ void Dispatcher::Run(ClientState& client, resp::ReplyWriter& writer, Args argv,
     // Replayed AOF commands are already in the file, and a replica passes its primary's
     // stream on byte for byte itself (so its offset stays the primary's).
     if (client.kind == ClientKind::kNormal) {
-      PropagateCall(argv, ctx.rewrites());
+      PropagateCall(argv, ctx.rewrites(), client.request_encoding);
     }
   }
 }
 
-void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites) {
+void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites,
+                               std::string_view request_encoding) {
   if (in_exec_) {
     if (rewrites.empty()) {
       exec_pending_.emplace_back(argv.begin(), argv.end());
@@ -315,7 +316,13 @@ void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::str
     return;
   }
   if (rewrites.empty()) {
-    sink_->Propagate(argv);
+    // The request's own bytes serve only if argv is that request (not, say, a command
+    // another one runs): its arguments must lie inside them.
+    const bool own_bytes = !request_encoding.empty() && !argv.empty() &&
+                           argv.front().data() > request_encoding.data() &&
+                           argv.back().data() + argv.back().size() <=
+                               request_encoding.data() + request_encoding.size();
+    sink_->Propagate(argv, own_bytes ? request_encoding : std::string_view());
     return;
   }
   for (const auto& r : rewrites) {

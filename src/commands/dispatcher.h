@@ -117,7 +117,8 @@ class Dispatcher final : public store::KeyspaceListener {
   void Reject(ClientState& client, resp::ReplyWriter& writer, const Command* cmd,
               std::string_view error);
   void DropCrossProtocolClient(ClientState& client);
-  void PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites);
+  void PropagateCall(Args argv, const std::vector<std::vector<std::string>>& rewrites,
+                     std::string_view request_encoding);
   void EmitDel(std::string_view key);
 
   store::Keyspace* keyspace_;

@@ -108,7 +108,10 @@ void ClientSession::Resume() {
 
 bool ClientSession::ExecuteOne(cmd::Args argv) {
   executing_ = true;
+  const std::string_view bytes = parser_.last_bytes();
+  state_.request_encoding = !bytes.empty() && bytes.front() == '*' ? bytes : std::string_view();
   const auto outcome = ctx_.executor->Execute(state_, writer_, argv);
+  state_.request_encoding = {};
   executing_ = false;
   if (outcome == cmd::RequestExecutor::Outcome::kPostponed) return false;
   parser_.set_authenticated(state_.authenticated);

@@ -40,9 +40,14 @@ uint64_t PersistenceService::offset() const {
   return journal_->offset();
 }
 
-void PersistenceService::Propagate(cmd::Args argv) {
-  // One encoding, for the AOF and for replica links alike.
-  journal_->Append(argv);
+void PersistenceService::Propagate(cmd::Args argv, std::string_view encoded) {
+  // One encoding, for the AOF and for replica links alike: the client's own bytes when
+  // they are the command's encoding.
+  if (encoded.empty()) {
+    journal_->Append(argv);
+  } else {
+    journal_->AppendEncoded(encoded);
+  }
 }
 
 void PersistenceService::FeedAof() {

@@ -47,7 +47,7 @@ class PersistenceService final : public cmd::MutationSink {
   void set_replication_position_fn(ReplicationPositionFn fn) { position_fn_ = std::move(fn); }
 
   // ---- cmd::MutationSink ----
-  void Propagate(cmd::Args argv) override;
+  void Propagate(cmd::Args argv, std::string_view encoded = {}) override;
   uint64_t offset() const override;
 
   // Everything up to this journal offset is written (and under always, fsynced);

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "common/numbers.h"
+#include "resp/command_encoder.h"
+#include "resp/request_parser.h"
 #include "unit/commands/command_test_fixture.h"
 
 namespace pykv::cmd::testing {
@@ -300,6 +302,52 @@ TEST_CASE_FIXTURE(CommandTest, "replaying the propagated stream rebuilds the sam
     CHECK(got->expire_at_ms() == want->expire_at_ms());
   }
   CHECK(replay_ks.Peek("gone") == nullptr);
+}
+
+// What a session does: the request's bytes ride along while it runs.
+std::string RunEncoded(CommandTest& t, std::string_view request) {
+  resp::ParserLimits limits;
+  resp::RequestParser parser(&limits);
+  parser.Append(request);
+  REQUIRE(parser.Next() == resp::RequestParser::Result::kCommand);
+  t.client.state.request_encoding = parser.last_bytes();
+  std::vector<std::string_view> argv(parser.argv().begin(), parser.argv().end());
+  (void)t.dispatcher.Execute(t.client.state, t.client.writer, Args(argv.data(), argv.size()));
+  t.client.state.request_encoding = {};
+  std::string reply = t.client.out.ToString();
+  t.client.out.Clear();
+  return reply;
+}
+
+TEST_CASE_FIXTURE(CommandTest,
+                  "a change that is the request itself goes out as the client's bytes") {
+  const std::string set = resp::EncodeCommand(std::vector<std::string_view>{"SET", "k", "v"});
+  CHECK(RunEncoded(*this, set) == kOk);
+  // Rewritten to PXAT: encoded afresh.
+  CHECK(RunEncoded(*this, resp::EncodeCommand(
+                              std::vector<std::string_view>{"SET", "k", "v", "EX", "10"})) == kOk);
+  // Inside EXEC the changes are the queued commands, not the EXEC request.
+  CHECK(RunEncoded(*this, resp::EncodeCommand(std::vector<std::string_view>{"MULTI"})) == kOk);
+  CHECK(RunEncoded(*this, resp::EncodeCommand(std::vector<std::string_view>{"INCR", "n"})) ==
+        kQueued);
+  CHECK(RunEncoded(*this, resp::EncodeCommand(std::vector<std::string_view>{"EXEC"})) ==
+        Arr({Int(1)}));
+  // Bytes that are not this argv's are never used.
+  client.state.request_encoding = set;
+  CHECK(Run({"DEL", "k"}) == Int(1));
+  client.state.request_encoding = {};
+  REQUIRE(sink.encodings.size() == 6);
+  CHECK(sink.encodings[0] == set);
+  CHECK(sink.commands[1] == Argv{"SET", "k", "v", "PXAT", At(clock.NowMs() + 10'000)});
+  CHECK(sink.encodings[1].empty());
+  CHECK(sink.commands[2] == Argv{"MULTI"});
+  CHECK(sink.commands[3] == Argv{"INCR", "n"});
+  CHECK(sink.commands[4] == Argv{"EXEC"});
+  CHECK(sink.encodings[2].empty());
+  CHECK(sink.encodings[3].empty());
+  CHECK(sink.encodings[4].empty());
+  CHECK(sink.commands[5] == Argv{"DEL", "k"});
+  CHECK(sink.encodings[5].empty());
 }
 
 }  // namespace
