@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/info_field.h"
+
 namespace pykv::replication {
 
 Replication::Replication(uv_loop_t* loop, journal::Journal* journal, const Clock* clock,
@@ -132,68 +134,57 @@ void Replication::Shutdown() {
   primary_.Shutdown();
 }
 
-namespace {
-void Field(std::string* o, std::string_view name, std::string_view value) {
-  o->append(name);
-  o->push_back(':');
-  o->append(value);
-  o->append("\r\n");
-}
-void Field(std::string* o, std::string_view name, int64_t value) {
-  Field(o, name, std::to_string(value));
-}
-}  // namespace
-
 std::string Replication::InfoFields() const {
   std::string o;
-  Field(&o, "role", is_replica() ? "slave" : "master");
+  AppendInfoField(&o, "role", is_replica() ? "slave" : "master");
   if (is_replica()) {
-    Field(&o, "master_host", primary_host_);
-    Field(&o, "master_port", primary_port_);
-    Field(&o, "master_link_status", link_->up() ? "up" : "down");
-    Field(&o, "master_last_io_seconds_ago", link_->last_io_seconds_ago());
-    Field(&o, "master_sync_in_progress", link_->sync_in_progress() ? 1 : 0);
-    Field(&o, "slave_read_repl_offset", static_cast<int64_t>(link_->read_offset()));
-    Field(&o, "slave_repl_offset", static_cast<int64_t>(journal_->offset()));
+    AppendInfoField(&o, "master_host", primary_host_);
+    AppendInfoField(&o, "master_port", primary_port_);
+    AppendInfoField(&o, "master_link_status", link_->up() ? "up" : "down");
+    AppendInfoField(&o, "master_last_io_seconds_ago", link_->last_io_seconds_ago());
+    AppendInfoField(&o, "master_sync_in_progress", link_->sync_in_progress() ? 1 : 0);
+    AppendInfoField(&o, "slave_read_repl_offset", static_cast<int64_t>(link_->read_offset()));
+    AppendInfoField(&o, "slave_repl_offset", static_cast<int64_t>(journal_->offset()));
     if (link_->sync_in_progress()) {
-      Field(&o, "master_sync_total_bytes", static_cast<int64_t>(link_->transfer_size()));
-      Field(&o, "master_sync_read_bytes", static_cast<int64_t>(link_->transfer_read()));
-      Field(&o, "master_sync_left_bytes",
-            static_cast<int64_t>(link_->transfer_size() - link_->transfer_read()));
+      AppendInfoField(&o, "master_sync_total_bytes", static_cast<int64_t>(link_->transfer_size()));
+      AppendInfoField(&o, "master_sync_read_bytes", static_cast<int64_t>(link_->transfer_read()));
+      AppendInfoField(&o, "master_sync_left_bytes",
+                      static_cast<int64_t>(link_->transfer_size() - link_->transfer_read()));
       char perc[32];
       std::snprintf(perc, sizeof(perc), "%.2f",
                     link_->transfer_size() == 0
                         ? 0.0
                         : 100.0 * static_cast<double>(link_->transfer_read()) /
                               static_cast<double>(link_->transfer_size()));
-      Field(&o, "master_sync_perc", perc);
-      Field(&o, "master_sync_last_io_seconds_ago", 0);
+      AppendInfoField(&o, "master_sync_perc", perc);
+      AppendInfoField(&o, "master_sync_last_io_seconds_ago", 0);
     }
-    if (!link_->up()) Field(&o, "master_link_down_since_seconds", link_->down_since_seconds());
-    Field(&o, "slave_priority", opts_.replica_priority);
-    Field(&o, "slave_read_only", opts_.read_only ? 1 : 0);
-    Field(&o, "replica_announced", opts_.replica_announced ? 1 : 0);
+    if (!link_->up())
+      AppendInfoField(&o, "master_link_down_since_seconds", link_->down_since_seconds());
+    AppendInfoField(&o, "slave_priority", opts_.replica_priority);
+    AppendInfoField(&o, "slave_read_only", opts_.read_only ? 1 : 0);
+    AppendInfoField(&o, "replica_announced", opts_.replica_announced ? 1 : 0);
   }
   const std::vector<Primary::ReplicaView> replicas = primary_.Replicas();
-  Field(&o, "connected_slaves", static_cast<int64_t>(replicas.size()));
+  AppendInfoField(&o, "connected_slaves", static_cast<int64_t>(replicas.size()));
   for (size_t i = 0; i < replicas.size(); ++i) {
     const Primary::ReplicaView& r = replicas[i];
-    Field(&o, "slave" + std::to_string(i),
-          "ip=" + r.ip + ",port=" + std::to_string(r.port) + ",state=" + r.state +
-              ",offset=" + std::to_string(r.offset) + ",lag=" + std::to_string(r.lag_s));
+    AppendInfoField(&o, "slave" + std::to_string(i),
+                    "ip=" + r.ip + ",port=" + std::to_string(r.port) + ",state=" + r.state +
+                        ",offset=" + std::to_string(r.offset) + ",lag=" + std::to_string(r.lag_s));
   }
-  Field(&o, "master_failover_state", "no-failover");
-  Field(&o, "master_replid", ids_.replid);
-  Field(&o, "master_replid2", ids_.replid2);
-  Field(&o, "master_repl_offset", static_cast<int64_t>(journal_->offset()));
-  Field(&o, "second_repl_offset", ids_.second_offset);
+  AppendInfoField(&o, "master_failover_state", "no-failover");
+  AppendInfoField(&o, "master_replid", ids_.replid);
+  AppendInfoField(&o, "master_replid2", ids_.replid2);
+  AppendInfoField(&o, "master_repl_offset", static_cast<int64_t>(journal_->offset()));
+  AppendInfoField(&o, "second_repl_offset", ids_.second_offset);
   const bool backlog = journal_->backlog_size() > 0;
-  Field(&o, "repl_backlog_active", backlog ? 1 : 0);
-  Field(&o, "repl_backlog_size", static_cast<int64_t>(opts_.primary.backlog_size));
+  AppendInfoField(&o, "repl_backlog_active", backlog ? 1 : 0);
+  AppendInfoField(&o, "repl_backlog_size", static_cast<int64_t>(opts_.primary.backlog_size));
   const uint64_t histlen = journal_->backlog_length();
-  Field(&o, "repl_backlog_first_byte_offset",
-        backlog ? static_cast<int64_t>(journal_->offset() - histlen + 1) : 0);
-  Field(&o, "repl_backlog_histlen", static_cast<int64_t>(backlog ? histlen : 0));
+  AppendInfoField(&o, "repl_backlog_first_byte_offset",
+                  backlog ? static_cast<int64_t>(journal_->offset() - histlen + 1) : 0);
+  AppendInfoField(&o, "repl_backlog_histlen", static_cast<int64_t>(backlog ? histlen : 0));
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/info_field.h"
 #include "common/memory.h"
 #include "server/client_session.h"
 #include "server/server.h"
@@ -33,21 +34,6 @@ std::string Human(uint64_t bytes) {
     std::snprintf(buf, sizeof(buf), "%.2f%s", v, units[u]);
   }
   return buf;
-}
-
-void Field(std::string* out, const char* name, const std::string& value) {
-  *out += name;
-  *out += ':';
-  *out += value;
-  *out += "\r\n";
-}
-
-void Field(std::string* out, const char* name, uint64_t value) {
-  Field(out, name, std::to_string(value));
-}
-
-void FieldI(std::string* out, const char* name, int64_t value) {
-  Field(out, name, std::to_string(value));
 }
 
 std::string Fixed(double v, int decimals) {
@@ -113,98 +99,103 @@ std::string Server::InfoSection(const std::string& name) {
   std::string o;
   if (name == "server") {
     o += "# Server\r\n";
-    Field(&o, "redis_version", kRedisCompatVersion);
-    Field(&o, "pykv_version", PYKV_VERSION);
-    Field(&o, "redis_git_sha1", "00000000");
-    Field(&o, "redis_git_dirty", "0");
-    Field(&o, "redis_mode", "standalone");
+    AppendInfoField(&o, "redis_version", kRedisCompatVersion);
+    AppendInfoField(&o, "pykv_version", PYKV_VERSION);
+    AppendInfoField(&o, "redis_git_sha1", "00000000");
+    AppendInfoField(&o, "redis_git_dirty", "0");
+    AppendInfoField(&o, "redis_mode", "standalone");
     struct utsname u;
     if (uname(&u) == 0) {
-      Field(&o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+      AppendInfoField(&o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
     }
-    Field(&o, "arch_bits", "64");
-    Field(&o, "multiplexing_api", "libuv");
-    Field(&o, "gcc_version",
-          std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
-              std::to_string(__GNUC_PATCHLEVEL__));
-    FieldI(&o, "process_id", getpid());
-    Field(&o, "run_id", RunId());
-    FieldI(&o, "tcp_port", bound_port_);
-    FieldI(&o, "server_time_usec", clock_->NowUs());
-    FieldI(&o, "uptime_in_seconds", UptimeSeconds());
-    FieldI(&o, "uptime_in_days", UptimeSeconds() / 86400);
-    FieldI(&o, "hz", s.hz);
-    FieldI(&o, "configured_hz", s.hz);
-    Field(&o, "lru_clock",
-          static_cast<uint64_t>((now_ms / 1000) & store::Entry::kRedisLruClockMask));
+    AppendInfoField(&o, "arch_bits", "64");
+    AppendInfoField(&o, "multiplexing_api", "libuv");
+    AppendInfoField(&o, "gcc_version",
+                    std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                        std::to_string(__GNUC_PATCHLEVEL__));
+    AppendInfoField(&o, "process_id", getpid());
+    AppendInfoField(&o, "run_id", RunId());
+    AppendInfoField(&o, "tcp_port", bound_port_);
+    AppendInfoField(&o, "server_time_usec", clock_->NowUs());
+    AppendInfoField(&o, "uptime_in_seconds", UptimeSeconds());
+    AppendInfoField(&o, "uptime_in_days", UptimeSeconds() / 86400);
+    AppendInfoField(&o, "hz", s.hz);
+    AppendInfoField(&o, "configured_hz", s.hz);
+    AppendInfoField(&o, "lru_clock",
+                    static_cast<uint64_t>((now_ms / 1000) & store::Entry::kRedisLruClockMask));
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    Field(&o, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string());
-    Field(&o, "config_file", config_.config_file_abs());
-    Field(&o, "io_threads_active", "0");
+    AppendInfoField(&o, "executable",
+                    n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string());
+    AppendInfoField(&o, "config_file", config_.config_file_abs());
+    AppendInfoField(&o, "io_threads_active", "0");
   } else if (name == "clients") {
     o += "# Clients\r\n";
-    Field(&o, "connected_clients", static_cast<uint64_t>(registry_->size()));
-    Field(&o, "cluster_connections", "0");
-    FieldI(&o, "maxclients", s.maxclients);
+    AppendInfoField(&o, "connected_clients", static_cast<uint64_t>(registry_->size()));
+    AppendInfoField(&o, "cluster_connections", "0");
+    AppendInfoField(&o, "maxclients", s.maxclients);
     const cmd::ConnectionFigures peaks = registry_->LargestBuffers();
-    Field(&o, "client_recent_max_input_buffer", static_cast<uint64_t>(peaks.query_buffered));
-    Field(&o, "client_recent_max_output_buffer", static_cast<uint64_t>(peaks.output_buffered));
-    Field(&o, "blocked_clients", "0");
-    Field(&o, "tracking_clients", "0");
-    Field(&o, "clients_in_timeout_table", "0");
-    Field(&o, "paused_clients", static_cast<uint64_t>(registry_->paused_count()));
+    AppendInfoField(&o, "client_recent_max_input_buffer",
+                    static_cast<uint64_t>(peaks.query_buffered));
+    AppendInfoField(&o, "client_recent_max_output_buffer",
+                    static_cast<uint64_t>(peaks.output_buffered));
+    AppendInfoField(&o, "blocked_clients", "0");
+    AppendInfoField(&o, "tracking_clients", "0");
+    AppendInfoField(&o, "clients_in_timeout_table", "0");
+    AppendInfoField(&o, "paused_clients", static_cast<uint64_t>(registry_->paused_count()));
   } else if (name == "memory") {
     o += "# Memory\r\n";
     size_t used = UsedMemory();
     size_t rss = ResidentSetBytes();
     if (used > peak_memory_) peak_memory_ = used;
-    Field(&o, "used_memory", static_cast<uint64_t>(used));
-    Field(&o, "used_memory_human", Human(used));
-    Field(&o, "used_memory_rss", static_cast<uint64_t>(rss));
-    Field(&o, "used_memory_rss_human", Human(rss));
-    Field(&o, "used_memory_peak", static_cast<uint64_t>(peak_memory_));
-    Field(&o, "used_memory_peak_human", Human(peak_memory_));
-    Field(&o, "used_memory_dataset", static_cast<uint64_t>(keyspace_->bytes()));
-    Field(&o, "used_memory_keys", static_cast<uint64_t>(keyspace_->size()));
-    Field(&o, "maxmemory", s.maxmemory);
-    Field(&o, "maxmemory_human", Human(s.maxmemory));
-    Field(&o, "maxmemory_policy", s.maxmemory_policy);
-    Field(&o, "maxkeys", s.maxkeys);
-    Field(&o, "mem_fragmentation_ratio", Fixed(used ? static_cast<double>(rss) / used : 0, 2));
-    Field(&o, "mem_allocator", AllocatorName());
-    Field(&o, "lazyfree_pending_objects", "0");
+    AppendInfoField(&o, "used_memory", static_cast<uint64_t>(used));
+    AppendInfoField(&o, "used_memory_human", Human(used));
+    AppendInfoField(&o, "used_memory_rss", static_cast<uint64_t>(rss));
+    AppendInfoField(&o, "used_memory_rss_human", Human(rss));
+    AppendInfoField(&o, "used_memory_peak", static_cast<uint64_t>(peak_memory_));
+    AppendInfoField(&o, "used_memory_peak_human", Human(peak_memory_));
+    AppendInfoField(&o, "used_memory_dataset", static_cast<uint64_t>(keyspace_->bytes()));
+    AppendInfoField(&o, "used_memory_keys", static_cast<uint64_t>(keyspace_->size()));
+    AppendInfoField(&o, "maxmemory", s.maxmemory);
+    AppendInfoField(&o, "maxmemory_human", Human(s.maxmemory));
+    AppendInfoField(&o, "maxmemory_policy", s.maxmemory_policy);
+    AppendInfoField(&o, "maxkeys", s.maxkeys);
+    AppendInfoField(&o, "mem_fragmentation_ratio",
+                    Fixed(used ? static_cast<double>(rss) / used : 0, 2));
+    AppendInfoField(&o, "mem_allocator", AllocatorName());
+    AppendInfoField(&o, "lazyfree_pending_objects", "0");
   } else if (name == "persistence") {
     o = persistence_->Info();
   } else if (name == "stats") {
     o += "# Stats\r\n";
     const cmd::DispatcherStats& d = dispatcher_->stats();
     const store::KeyspaceStats& k = keyspace_->stats();
-    Field(&o, "total_connections_received", stats_.total_connections_received);
-    Field(&o, "total_commands_processed", d.total_commands);
-    Field(&o, "instantaneous_ops_per_sec", ops_per_sec_);
-    Field(&o, "total_net_input_bytes", registry_->net_stats().total_net_input_bytes);
-    Field(&o, "total_net_output_bytes", registry_->net_stats().total_net_output_bytes);
-    Field(&o, "rejected_connections", stats_.rejected_connections);
+    AppendInfoField(&o, "total_connections_received", stats_.total_connections_received);
+    AppendInfoField(&o, "total_commands_processed", d.total_commands);
+    AppendInfoField(&o, "instantaneous_ops_per_sec", ops_per_sec_);
+    AppendInfoField(&o, "total_net_input_bytes", registry_->net_stats().total_net_input_bytes);
+    AppendInfoField(&o, "total_net_output_bytes", registry_->net_stats().total_net_output_bytes);
+    AppendInfoField(&o, "rejected_connections", stats_.rejected_connections);
     const replication::Primary::SyncStats& sync = replication_->sync_stats();
-    Field(&o, "sync_full", sync.full);
-    Field(&o, "sync_partial_ok", sync.partial_ok);
-    Field(&o, "sync_partial_err", sync.partial_err);
-    Field(&o, "expired_keys", k.expired_keys);
-    Field(&o, "evicted_keys", k.evicted_keys);
-    Field(&o, "keyspace_hits", k.keyspace_hits);
-    Field(&o, "keyspace_misses", k.keyspace_misses);
-    Field(&o, "pubsub_channels", pubsub_->ChannelCount(cmd::PubSubKind::kChannel));
-    Field(&o, "pubsub_patterns", pubsub_->PatternCount());
-    Field(&o, "pubsubshard_channels", pubsub_->ChannelCount(cmd::PubSubKind::kShardChannel));
-    Field(&o, "latest_fork_usec", "0");
-    Field(&o, "total_forks", "0");
-    Field(&o, "total_error_replies", d.failed_calls + d.rejected_calls);
-    Field(&o, "client_query_buffer_limit_disconnections",
-          registry_->net_stats().client_query_buffer_limit_disconnections);
-    Field(&o, "client_output_buffer_limit_disconnections",
-          registry_->net_stats().client_output_buffer_limit_disconnections);
-    Field(&o, "acl_access_denied_auth", d.acl_access_denied_auth);
+    AppendInfoField(&o, "sync_full", sync.full);
+    AppendInfoField(&o, "sync_partial_ok", sync.partial_ok);
+    AppendInfoField(&o, "sync_partial_err", sync.partial_err);
+    AppendInfoField(&o, "expired_keys", k.expired_keys);
+    AppendInfoField(&o, "evicted_keys", k.evicted_keys);
+    AppendInfoField(&o, "keyspace_hits", k.keyspace_hits);
+    AppendInfoField(&o, "keyspace_misses", k.keyspace_misses);
+    AppendInfoField(&o, "pubsub_channels", pubsub_->ChannelCount(cmd::PubSubKind::kChannel));
+    AppendInfoField(&o, "pubsub_patterns", pubsub_->PatternCount());
+    AppendInfoField(&o, "pubsubshard_channels",
+                    pubsub_->ChannelCount(cmd::PubSubKind::kShardChannel));
+    AppendInfoField(&o, "latest_fork_usec", "0");
+    AppendInfoField(&o, "total_forks", "0");
+    AppendInfoField(&o, "total_error_replies", d.failed_calls + d.rejected_calls);
+    AppendInfoField(&o, "client_query_buffer_limit_disconnections",
+                    registry_->net_stats().client_query_buffer_limit_disconnections);
+    AppendInfoField(&o, "client_output_buffer_limit_disconnections",
+                    registry_->net_stats().client_output_buffer_limit_disconnections);
+    AppendInfoField(&o, "acl_access_denied_auth", d.acl_access_denied_auth);
   } else if (name == "replication") {
     o += replication_->Info();
   } else if (name == "cpu") {
@@ -215,10 +206,10 @@ std::string Server::InfoSection(const std::string& name) {
     auto secs = [](const timeval& tv) {
       return Fixed(static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6, 6);
     };
-    Field(&o, "used_cpu_sys", secs(self.ru_stime));
-    Field(&o, "used_cpu_user", secs(self.ru_utime));
-    Field(&o, "used_cpu_sys_children", secs(children.ru_stime));
-    Field(&o, "used_cpu_user_children", secs(children.ru_utime));
+    AppendInfoField(&o, "used_cpu_sys", secs(self.ru_stime));
+    AppendInfoField(&o, "used_cpu_user", secs(self.ru_utime));
+    AppendInfoField(&o, "used_cpu_sys_children", secs(children.ru_stime));
+    AppendInfoField(&o, "used_cpu_user_children", secs(children.ru_utime));
   } else if (name == "modules") {
     o += "# Modules\r\n";
   } else if (name == "errorstats") {
@@ -245,7 +236,7 @@ std::string Server::InfoSection(const std::string& name) {
     o += "# Latencystats\r\n";
   } else if (name == "cluster") {
     o += "# Cluster\r\n";
-    Field(&o, "cluster_enabled", "0");
+    AppendInfoField(&o, "cluster_enabled", "0");
   } else if (name == "keyspace") {
     o += "# Keyspace\r\n";
     if (keyspace_->size() > 0) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/info_field.h"
 #include "common/numbers.h"
 
 namespace pykv::server {
@@ -300,13 +301,8 @@ void PersistenceService::Disable() {
 
 std::string PersistenceService::Info() {
   std::string o = "# Persistence\r\n";
-  auto f = [&o](const char* k, const std::string& v) {
-    o += k;
-    o += ':';
-    o += v;
-    o += "\r\n";
-  };
-  auto n = [&f](const char* k, int64_t v) { f(k, std::to_string(v)); };
+  auto f = [&o](std::string_view k, std::string_view v) { AppendInfoField(&o, k, v); };
+  auto n = [&o](std::string_view k, int64_t v) { AppendInfoField(&o, k, v); };
   int64_t now = clock_->NowMs();
   const bool loading = loader_ != nullptr;
   n("loading", loading ? 1 : 0);
