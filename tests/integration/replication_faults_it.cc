@@ -60,26 +60,41 @@ void RunAll(const Conn& c, const std::vector<std::vector<std::string>>& cmds) {
   }
 }
 
+// A primary holding `keys` keys "before:N" and its replica, linked through a TcpProxy:
+// the network these tests break.
+struct ProxiedPair {
+  ProxiedPair(int keys, int value_extra)
+      : proxy(primary.port()), p(primary.Connect()), r(replica.Connect()) {
+    FillKeys(p, "before:", keys, value_extra);
+    REQUIRE(Cmd(r, {"REPLICAOF", "127.0.0.1", Port(proxy.port())}) == Ok());
+    REQUIRE(WaitInSync(p, r));
+  }
+  // Cuts the link and keeps it down (new connections are refused) until both ends have
+  // seen it go; Refuse(false) heals it.
+  void Partition() {
+    proxy.Refuse(true);
+    proxy.Cut();
+    REQUIRE(WaitLinkDown(r));
+    REQUIRE(WaitFor([&] { return ConnectedReplicas(p) == 0; }, seconds(20)));
+  }
+  TestServer primary;
+  TestServer replica;
+  TcpProxy proxy;
+  Conn p;
+  Conn r;
+};
+
 }  // namespace
 
 TEST_CASE("replication faults: a cut link resumes by partial resync from the backlog") {
   if (ReferenceMode()) return;
-  TestServer primary;
-  TestServer replica;
-  TcpProxy proxy(primary.port());
-  Conn p = primary.Connect();
-  Conn r = replica.Connect();
-  FillKeys(p, "before:", 2000, 5);
-  REQUIRE(Cmd(r, {"REPLICAOF", "127.0.0.1", Port(proxy.port())}) == Ok());
-  REQUIRE(WaitInSync(p, r));
+  ProxiedPair pair(2000, 5);
+  auto& [primary, replica, proxy, p, r] = pair;
   CHECK(Digest(r) == Digest(p));
 
   // New connections are refused until the writes below are done, so the replica certainly
   // misses them and has to ask for them when it is back.
-  proxy.Refuse(true);
-  proxy.Cut();
-  REQUIRE(WaitLinkDown(r));
-  REQUIRE(WaitFor([&] { return ConnectedReplicas(p) == 0; }, seconds(20)));
+  pair.Partition();
   const long long offset_at_cut = InfoInt(p.get(), "replication", "master_repl_offset");
   FillKeys(p, "during:", 500, 4);
   RunAll(p, {{"DEL", "before:1", "before:2"},
@@ -113,23 +128,14 @@ TEST_CASE("replication faults: a cut link resumes by partial resync from the bac
 
 TEST_CASE("replication faults: a replica away for longer than the backlog gets a full resync") {
   if (ReferenceMode()) return;
-  TestServer primary;
-  TestServer replica;
-  TcpProxy proxy(primary.port());
-  Conn p = primary.Connect();
-  Conn r = replica.Connect();
-  FillKeys(p, "before:", 1000, 0);
-  REQUIRE(Cmd(r, {"REPLICAOF", "127.0.0.1", Port(proxy.port())}) == Ok());
-  REQUIRE(WaitInSync(p, r));
+  ProxiedPair pair(1000, 0);
+  auto& [primary, replica, proxy, p, r] = pair;
   const std::string replid = InfoField(Info(p.get(), "replication"), "master_replid");
   constexpr long long kBacklog = 16384;
   REQUIRE(Cmd(p, {"CONFIG", "SET", "repl-backlog-size", std::to_string(kBacklog)}) == Ok());
   CHECK(InfoInt(p.get(), "replication", "repl_backlog_size") == kBacklog);
 
-  proxy.Refuse(true);
-  proxy.Cut();
-  REQUIRE(WaitLinkDown(r));
-  REQUIRE(WaitFor([&] { return ConnectedReplicas(p) == 0; }, seconds(20)));
+  pair.Partition();
   const long long offset_at_cut = InfoInt(p.get(), "replication", "master_repl_offset");
   // About 300 KB of stream: many times the backlog.
   const std::string value(256, 'v');
@@ -161,14 +167,8 @@ TEST_CASE("replication faults: a replica away for longer than the backlog gets a
 
 TEST_CASE("replication faults: a silent partition is detected by repl-timeout on both sides") {
   if (ReferenceMode()) return;
-  TestServer primary;
-  TestServer replica;
-  TcpProxy proxy(primary.port());
-  Conn p = primary.Connect();
-  Conn r = replica.Connect();
-  FillKeys(p, "before:", 1000, 3);
-  REQUIRE(Cmd(r, {"REPLICAOF", "127.0.0.1", Port(proxy.port())}) == Ok());
-  REQUIRE(WaitInSync(p, r));
+  ProxiedPair pair(1000, 3);
+  auto& [primary, replica, proxy, p, r] = pair;
   // Set while the link is up: the running link must take it up too. PINGs every second
   // keep an idle but healthy link from timing out.
   for (Conn* c : {&p, &r}) REQUIRE(Cmd(*c, {"CONFIG", "SET", "repl-timeout", "2"}) == Ok());
