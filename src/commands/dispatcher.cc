@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "commands/context.h"
 #include "commands/errors.h"
@@ -318,10 +319,11 @@ void Dispatcher::PropagateCall(Args argv, const std::vector<std::vector<std::str
   if (rewrites.empty()) {
     // The request's own bytes serve only if argv is that request (not, say, a command
     // another one runs): its arguments must lie inside them.
+    const auto at = [](const char* p) { return reinterpret_cast<uintptr_t>(p); };
     const bool own_bytes = !request_encoding.empty() && !argv.empty() &&
-                           argv.front().data() > request_encoding.data() &&
-                           argv.back().data() + argv.back().size() <=
-                               request_encoding.data() + request_encoding.size();
+                           at(argv.front().data()) > at(request_encoding.data()) &&
+                           at(argv.back().data() + argv.back().size()) <=
+                               at(request_encoding.data() + request_encoding.size());
     sink_->Propagate(argv, own_bytes ? request_encoding : std::string_view());
     return;
   }

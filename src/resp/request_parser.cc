@@ -284,6 +284,7 @@ RequestParser::Result RequestParser::ParseMultibulk() {
       return Fail("Protocol error: unauthenticated multibulk length");
     }
     pos_ = cr + 2;
+    canonical_ = buf[cr + 1] == '\n';
     if (count <= 0) {
       consumed_ = pos_;
       return Result::kCommand;  // no arguments: the caller skips it
@@ -322,6 +323,7 @@ RequestParser::Result RequestParser::ParseMultibulk() {
       if (len > kUnauthBulk && !authenticated_) {
         return Fail("Protocol error: unauthenticated bulk length");
       }
+      if (buf[cr + 1] != '\n') canonical_ = false;
       pos_ = cr + 2;
       bulk_len_ = len;
       uint64_t want = static_cast<uint64_t>(len) + 2;
@@ -342,6 +344,7 @@ RequestParser::Result RequestParser::ParseMultibulk() {
     if (end_ - pos_ < static_cast<uint64_t>(bulk_len_) + 2) return Result::kNeedMore;
     arg_offsets_.emplace_back(pos_, static_cast<size_t>(bulk_len_));
     pos_ += static_cast<size_t>(bulk_len_) + 2;
+    if (buf[pos_ - 2] != '\r' || buf[pos_ - 1] != '\n') canonical_ = false;
     bulk_len_ = -1;
     --multibulk_left_;
   }
@@ -373,6 +376,7 @@ RequestParser::Result RequestParser::ParseInline() {
   consumed_ = nl + 1;
   pos_ = consumed_;
   if (inline_args_.empty()) return Result::kCommand;  // empty line: the caller skips it
+  canonical_ = false;
   cmd_start_ = start;
   argv_.reserve(inline_args_.size());
   for (const std::string& a : inline_args_) argv_.emplace_back(a);

@@ -78,6 +78,11 @@ class RequestParser {
   std::string_view last_bytes() const {
     return std::string_view(buf_.get() + cmd_start_, consumed_ - cmd_start_);
   }
+  // last_bytes() are exactly the RESP multibulk encoding of argv(): every line ends in
+  // CRLF. Redis, and this parser, skip the byte after a header's CR and the two after a
+  // payload without looking at them, so a request can be read as argv and still carry
+  // other bytes there; and an inline command is not multibulk at all.
+  bool last_canonical() const { return canonical_; }
   // Drops consumed bytes and returns spare memory; call when a read batch is done.
   void Compact();
   // Frees the whole input buffer when nothing is buffered (idle clients cost nothing).
@@ -111,6 +116,7 @@ class RequestParser {
   // sees past it, so no line there can complete: the request waits until the too-big
   // limit ends it. Sticky, since nothing before it is ever consumed.
   bool nul_blocked_ = false;
+  bool canonical_ = false;  // see last_canonical()
 
   // Multibulk state survives across calls so a large bulk is not rescanned.
   int64_t multibulk_left_ = 0;  // args still to read in the current command; 0 = none

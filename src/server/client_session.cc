@@ -108,8 +108,7 @@ void ClientSession::Resume() {
 
 bool ClientSession::ExecuteOne(cmd::Args argv) {
   executing_ = true;
-  const std::string_view bytes = parser_.last_bytes();
-  state_.request_encoding = !bytes.empty() && bytes.front() == '*' ? bytes : std::string_view();
+  state_.request_encoding = parser_.last_canonical() ? parser_.last_bytes() : std::string_view();
   const auto outcome = ctx_.executor->Execute(state_, writer_, argv);
   state_.request_encoding = {};
   executing_ = false;

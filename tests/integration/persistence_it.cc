@@ -175,6 +175,32 @@ TEST_CASE("persist: plain restart restores every key, value and TTL") {
   }
 }
 
+TEST_CASE("persist: the AOF gets a request's canonical encoding, whatever framing bytes it had") {
+  SKIP_IN_REFERENCE_MODE();
+  DataDir d;
+  // Redis's framing skips the byte after a header's CR and the two after a payload
+  // unread: this SET parses as SET k v. The AOF must hold SET k v, not these bytes.
+  const std::string sloppy = "*3\r\n$3\r\nSET\r\n$1\rXk\r\n$1\r\nvxy";
+  {
+    auto srv = StartAof(d);
+    RawConn raw(srv->port());
+    REQUIRE(raw.connected());
+    REQUIRE(raw.Send(sloppy + Resp({"SET", "plain", "1"})));
+    CHECK(raw.ReadReply() == "+OK\r\n");
+    CHECK(raw.ReadReply() == "+OK\r\n");
+    CHECK(StopClean(*srv));
+  }
+  const std::string aof = ReadBytes(LastIncrPath(d));
+  CHECK(aof.find(Resp({"SET", "k", "v"})) != std::string::npos);
+  CHECK(aof.find(Resp({"SET", "plain", "1"})) != std::string::npos);
+  CHECK(aof.find("vxy") == std::string::npos);
+  CHECK(aof.find("\rX") == std::string::npos);
+  auto srv = StartAof(d);
+  Conn c = ConnectLoaded(*srv);
+  CHECK(Cmd(c, {"GET", "k"}) == Bulk("v"));
+  CHECK(Cmd(c, {"GET", "plain"}) == Bulk("1"));
+}
+
 TEST_CASE("persist: restart after BGREWRITEAOF restores every key, value and TTL") {
   SKIP_IN_REFERENCE_MODE();
   DataDir d;

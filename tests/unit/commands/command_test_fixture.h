@@ -158,7 +158,10 @@ class CommandTest {
 
   // The commands propagated so far, and forgetting them.
   const std::vector<std::vector<std::string>>& propagated() const { return sink.commands; }
-  void ClearPropagated() { sink.commands.clear(); }
+  void ClearPropagated() {
+    sink.commands.clear();
+    sink.encodings.clear();
+  }
 
   FakeClock clock;
   CommandClock command_clock{&clock};  // what the keyspace and dispatcher read

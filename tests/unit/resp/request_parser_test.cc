@@ -608,5 +608,46 @@ TEST_CASE("last_bytes is each command's bytes, at every split and across compact
   }
 }
 
+TEST_CASE("last_canonical: only a command framed exactly as RESP encodes it, at every split") {
+  struct Case {
+    const char* what;
+    std::string bytes;
+    bool canonical;
+  };
+  const std::vector<Case> cases = {
+      {"canonical", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", true},
+      {"count header CR then X", "*3\rX$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", false},
+      {"bulk header CR then X", "*3\r\n$3\r\nSET\r\n$1\rXk\r\n$1\r\nv\r\n", false},
+      {"payload followed by xy", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nvxy", false},
+      {"first payload followed by xy", "*3\r\n$3\r\nSETxy$1\r\nk\r\n$1\r\nv\r\n", false},
+      {"inline", "SET k v\r\n", false},
+  };
+  // After each case a canonical PING: a command's verdict never leaks into the next.
+  const std::string ping = "*1\r\n$4\r\nPING\r\n";
+  for (const Case& c : cases) {
+    const std::string stream = c.bytes + ping;
+    for (size_t split = 0; split <= stream.size(); ++split) {
+      ParserLimits limits;
+      RequestParser p(&limits);
+      std::vector<bool> verdicts;
+      std::vector<std::string> argv0;
+      auto drain = [&] {
+        while (p.Next() == RequestParser::Result::kCommand) {
+          verdicts.push_back(p.last_canonical());
+          argv0.emplace_back(p.argv().front());
+        }
+      };
+      p.Append(stream.substr(0, split));
+      drain();
+      p.Append(stream.substr(split));
+      drain();
+      REQUIRE_MESSAGE(verdicts.size() == 2, c.what, " split at ", split);
+      CHECK_MESSAGE(argv0[0] == "SET", c.what, " split at ", split);
+      CHECK_MESSAGE(verdicts[0] == c.canonical, c.what, " split at ", split);
+      CHECK_MESSAGE(verdicts[1], c.what, " split at ", split);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pykv::resp
