@@ -4,6 +4,7 @@
 //  - each command's offsets frame exactly the bytes that, parsed alone, give that command;
 //  - encoding a parsed argv and parsing it again gives it back, and the writer's bulk
 //    array of it is the same bytes as the command encoder's;
+//  - last_canonical() holds exactly when the command's bytes are the encoder's bytes for it;
 //  - PeekSecondArgs (prefetch hints) names the second argument of exactly the commands
 //    Next() returns after it, in order, unless Next() stops with an error first.
 // The first 4 input bytes choose options and split points; the rest is the stream.
@@ -104,6 +105,8 @@ Parsed Parse(std::string_view data, const std::vector<size_t>& cuts, const Confi
       FUZZ_CHECK(n >= std::min(peeked.size(), keys.size() - 1));
       peeked.assign(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(n));
       out.commands.emplace_back(p.argv().begin(), p.argv().end());
+      // The journal copies canonical requests instead of encoding them: the two must agree.
+      FUZZ_CHECK(p.last_canonical() == (p.last_bytes() == EncodeCommand(p.argv())));
       out.frames.emplace_back(p.command_start_offset(), p.consumed_offset());
       FUZZ_CHECK(p.command_start_offset() < p.consumed_offset());
       FUZZ_CHECK(p.consumed_offset() <= to);
