@@ -1,6 +1,7 @@
 #include "journal/journal.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "resp/command_encoder.h"
@@ -8,28 +9,49 @@
 namespace pykv::journal {
 namespace {
 
-// Dead space at the front is reclaimed once it is this large and at least half the buffer,
-// so trimming costs O(1) amortised per byte.
-constexpr size_t kCompactMin = 64 * 1024;
-// A buffer this large with nothing in it is released rather than kept for reuse.
-constexpr size_t kMaxIdleCapacity = 4 * 1024 * 1024;
+// A block holds many commands: large enough that a replica's batch or an AOF write is a
+// handful of pieces, small enough that the backlog's last partly dead block costs little.
+constexpr size_t kBlockSize = 64 * 1024;
 
 }  // namespace
 
+char* Journal::Reserve(size_t n) {
+  if (blocks_.empty() || blocks_.back().capacity - blocks_.back().used < n) {
+    Block b;
+    if (spare_ && n <= spare_->capacity) {
+      b = std::move(*spare_);
+      spare_.reset();
+    } else {
+      // A command larger than a block gets one of its own size.
+      b.capacity = std::max(n, kBlockSize);
+      b.data = std::make_unique_for_overwrite<char[]>(b.capacity);
+    }
+    b.used = 0;
+    b.offset = end_;
+    blocks_.push_back(std::move(b));
+  }
+  Block& last = blocks_.back();
+  return last.data.get() + last.used;
+}
+
+void Journal::Commit(size_t n) {
+  blocks_.back().used += n;
+  end_ += n;
+  if (readers_.empty()) Trim();  // only the backlog holds bytes: keep it bounded
+}
+
 uint64_t Journal::Append(std::span<const std::string_view> argv) {
   if (!active()) return end_;
-  const size_t before = buf_.size();
-  resp::EncodeCommand(argv, &buf_);
-  end_ += buf_.size() - before;
-  if (readers_.empty()) Trim();  // only the backlog holds bytes: keep it bounded
+  const size_t n = resp::EncodedCommandSize(argv);
+  resp::EncodeCommandAt(argv, Reserve(n));
+  Commit(n);
   return end_;
 }
 
 uint64_t Journal::AppendEncoded(std::string_view bytes) {
-  if (!active()) return end_;
-  buf_.append(bytes);
-  end_ += bytes.size();
-  if (readers_.empty()) Trim();
+  if (!active() || bytes.empty()) return end_;
+  std::memcpy(Reserve(bytes.size()), bytes.data(), bytes.size());
+  Commit(bytes.size());
   return end_;
 }
 
@@ -55,13 +77,16 @@ Journal::ReaderId Journal::AddReader() {
 
 Journal::ReaderId Journal::AddReaderAt(uint64_t offset) {
   const ReaderId id = next_id_++;
-  readers_.push_back(Reader{id, std::clamp(offset, start_offset(), end_)});
+  readers_.push_back(Reader{id, std::clamp(offset, start_, end_)});
   return id;
 }
 
 void Journal::Reset(uint64_t offset) {
-  buf_.clear();
-  head_ = 0;
+  while (!blocks_.empty()) {
+    Recycle(std::move(blocks_.front()));
+    blocks_.pop_front();
+  }
+  start_ = offset;
   end_ = offset;
   for (Reader& r : readers_) r.offset = offset;
 }
@@ -80,9 +105,15 @@ uint64_t Journal::reader_offset(ReaderId id) const {
 
 std::string_view Journal::Unread(ReaderId id) const {
   const Reader* r = Find(id);
-  if (r == nullptr) return {};
-  const size_t from = head_ + static_cast<size_t>(r->offset - start_offset());
-  return std::string_view(buf_).substr(from);
+  if (r == nullptr || r->offset == end_) return {};
+  // Readers are mostly near the end: look from the newest block back.
+  for (auto it = blocks_.rbegin(); it != blocks_.rend(); ++it) {
+    if (it->offset <= r->offset) {
+      const size_t at = static_cast<size_t>(r->offset - it->offset);
+      return std::string_view(it->data.get() + at, it->used - at);
+    }
+  }
+  return {};
 }
 
 void Journal::Advance(ReaderId id, uint64_t to) {
@@ -95,17 +126,10 @@ void Journal::Advance(ReaderId id, uint64_t to) {
 void Journal::TakeAll(ReaderId id, std::string* out) {
   Reader* r = Find(id);
   if (r == nullptr || r->offset == end_) return;
-  const bool sole_owner =
-      readers_.size() == 1 && backlog_size_ == 0 && r->offset == start_offset() && head_ == 0;
-  if (sole_owner && out->empty()) {
-    std::swap(buf_, *out);
-    buf_.clear();
-    head_ = 0;
-    r->offset = end_;
-    return;
+  for (std::string_view piece = Unread(id); !piece.empty(); piece = Unread(id)) {
+    out->append(piece);
+    r->offset += piece.size();
   }
-  out->append(Unread(id));
-  r->offset = end_;
   Trim();
 }
 
@@ -115,25 +139,26 @@ void Journal::set_backlog_size(uint64_t bytes) {
 }
 
 uint64_t Journal::backlog_length() const {
-  return std::min<uint64_t>(backlog_size_, end_ - start_offset());
+  return std::min<uint64_t>(backlog_size_, end_ - start_);
+}
+
+uint64_t Journal::allocated() const {
+  uint64_t n = spare_ ? spare_->capacity : 0;
+  for (const Block& b : blocks_) n += b.capacity;
+  return n;
+}
+
+void Journal::Recycle(Block&& b) {
+  if (!spare_ && b.capacity == kBlockSize) spare_ = std::move(b);
 }
 
 void Journal::Trim() {
-  uint64_t keep_from = end_ - std::min<uint64_t>(backlog_size_, end_ - start_offset());
+  uint64_t keep_from = end_ - std::min<uint64_t>(backlog_size_, end_ - start_);
   for (const Reader& r : readers_) keep_from = std::min(keep_from, r.offset);
-  const uint64_t drop = keep_from - start_offset();
-  if (drop == 0) return;
-  head_ += static_cast<size_t>(drop);
-  if (head_ == buf_.size()) {
-    if (buf_.capacity() > kMaxIdleCapacity) {
-      std::string().swap(buf_);
-    } else {
-      buf_.clear();
-    }
-    head_ = 0;
-  } else if (head_ >= kCompactMin && head_ >= buf_.size() / 2) {
-    buf_.erase(0, head_);
-    head_ = 0;
+  start_ = keep_from;
+  while (!blocks_.empty() && blocks_.front().offset + blocks_.front().used <= start_) {
+    Recycle(std::move(blocks_.front()));
+    blocks_.pop_front();
   }
 }
 

@@ -10,11 +10,19 @@
 // offset stands still, so a server with neither an AOF nor replicas pays one branch per
 // change.
 //
+// The bytes live in fixed blocks (a command never straddles two), dropped whole once
+// nothing needs them and reused: appending never moves what is held, and a backlog of N
+// bytes costs N plus at most three blocks (a partly dead first one, a partly filled last
+// one, one spare).
+//
 // Owned by the server; loop thread only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,7 +48,7 @@ class Journal {
   // Offset just past the last byte appended.
   uint64_t offset() const { return end_; }
   // Offset of the oldest byte still held (== offset() when nothing is held).
-  uint64_t start_offset() const { return end_ - buf_.size() + head_; }
+  uint64_t start_offset() const { return start_; }
   // True when the bytes from `from` to offset() are all still held.
   bool Holds(uint64_t from) const { return from >= start_offset() && from <= end_; }
 
@@ -51,14 +59,15 @@ class Journal {
   ReaderId AddReaderAt(uint64_t offset);
   void RemoveReader(ReaderId id);
   uint64_t reader_offset(ReaderId id) const;
-  // The bytes the reader has not taken yet, contiguous; valid until the next call that
+  // The next bytes the reader has not taken yet, as far as they are contiguous (empty when
+  // it has everything): read, Advance past them, ask again. Valid until the next call that
   // changes the journal.
   std::string_view Unread(ReaderId id) const;
+  // How many bytes the reader has not taken yet.
+  uint64_t unread_size(ReaderId id) const { return end_ - reader_offset(id); }
   // The reader has taken everything up to `to` (at most offset()).
   void Advance(ReaderId id, uint64_t to);
-  // Moves the reader's unread bytes to the end of *out and advances it to offset(). When
-  // nobody else needs the bytes and *out is empty, the buffers are swapped (no copy): the
-  // common case of an AOF as the only reader.
+  // Appends the reader's unread bytes to *out and advances it to offset().
   void TakeAll(ReaderId id, std::string* out);
 
   // Drops every byte held and moves the offset to `offset` (forward or back), every reader
@@ -70,21 +79,33 @@ class Journal {
   uint64_t backlog_size() const { return backlog_size_; }
   // Bytes held for the backlog right now (Redis's repl_backlog_histlen).
   uint64_t backlog_length() const;
+  // Memory the blocks take, the spare one included.
+  uint64_t allocated() const;
 
  private:
   struct Reader {
     ReaderId id;
     uint64_t offset;
   };
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t capacity = 0;
+    size_t used = 0;
+    uint64_t offset = 0;  // stream offset of data[0]
+  };
   Reader* Find(ReaderId id);
   const Reader* Find(ReaderId id) const;
+  // Room for n contiguous bytes at offset(); the caller writes them and calls Commit(n).
+  char* Reserve(size_t n);
+  void Commit(size_t n);
   // Drops the bytes no reader and no backlog needs any more.
   void Trim();
+  // Keeps one emptied block of the usual size for the next Reserve.
+  void Recycle(Block&& b);
 
-  // buf_[head_, size) holds the bytes [start_offset(), end_); buf_[0, head_) is dead space
-  // left by trimming, reclaimed once it is large.
-  std::string buf_;
-  size_t head_ = 0;
+  std::deque<Block> blocks_;  // oldest first; bytes before start_ in the first are dead
+  std::optional<Block> spare_;
+  uint64_t start_ = 0;
   uint64_t end_ = 0;
   uint64_t backlog_size_ = 0;
   std::vector<Reader> readers_;

@@ -225,10 +225,11 @@ void Primary::SendBulk(Replica& r, ReplicaChannel& ch) {
 }
 
 void Primary::Feed(Replica& r, ReplicaChannel& ch) {
-  std::string_view bytes = journal_->Unread(*r.reader);
-  if (bytes.empty()) return;
-  ch.Send(bytes);
-  journal_->Advance(*r.reader, journal_->offset());
+  for (std::string_view bytes = journal_->Unread(*r.reader); !bytes.empty();
+       bytes = journal_->Unread(*r.reader)) {
+    ch.Send(bytes);
+    journal_->Advance(*r.reader, journal_->reader_offset(*r.reader) + bytes.size());
+  }
 }
 
 bool Primary::StreamDue(bool flush) {

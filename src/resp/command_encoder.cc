@@ -55,13 +55,13 @@ void EncodeCommand(std::span<const std::string_view> argv, OutBuffer* out) {
   }
 }
 
-void EncodeCommand(std::span<const std::string_view> argv, std::string* out) {
-  // Size exactly first: one allocation, and AOF records do not carry slack.
+size_t EncodedCommandSize(std::span<const std::string_view> argv) {
   size_t total = 3 + DecimalDigits(argv.size());
   for (std::string_view arg : argv) total += 5 + DecimalDigits(arg.size()) + arg.size();
-  size_t old = out->size();
-  out->resize(old + total);
-  char* p = out->data() + old;
+  return total;
+}
+
+char* EncodeCommandAt(std::span<const std::string_view> argv, char* p) {
   p = PutLine(p, '*', argv.size());
   for (std::string_view arg : argv) {
     p = PutLine(p, '$', arg.size());
@@ -70,6 +70,14 @@ void EncodeCommand(std::span<const std::string_view> argv, std::string* out) {
     *p++ = '\r';
     *p++ = '\n';
   }
+  return p;
+}
+
+void EncodeCommand(std::span<const std::string_view> argv, std::string* out) {
+  // Size exactly first: one allocation, and AOF records do not carry slack.
+  const size_t old = out->size();
+  out->resize(old + EncodedCommandSize(argv));
+  EncodeCommandAt(argv, out->data() + old);
 }
 
 std::string EncodeCommand(std::span<const std::string_view> argv) {

@@ -344,7 +344,7 @@ std::string PersistenceService::Info() {
     n("aof_current_size", static_cast<int64_t>(aof_->current_size()));
     n("aof_base_size", static_cast<int64_t>(aof_->base_size()));
     n("aof_pending_rewrite", 0);
-    const uint64_t in_journal = aof_reader_ ? journal_->Unread(*aof_reader_).size() : 0;
+    const uint64_t in_journal = aof_reader_ ? journal_->unread_size(*aof_reader_) : 0;
     n("aof_buffer_length", static_cast<int64_t>(w.appended_seq() - w.durable_seq() + in_journal));
     n("aof_pending_bio_fsync", 0);
     n("aof_delayed_fsync", 0);
