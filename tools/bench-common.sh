@@ -42,9 +42,14 @@ trap 'exit 130' INT TERM
 port_in_use() { (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 free_port() {  # a random loopback port nothing listens on right now
-  local p
+  # Below the kernel's ephemeral range, which the load generators' own connections take
+  # their ports from: a port one of them holds cannot be listened on, though nothing
+  # listens there.
+  local p lo=32768
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  ((lo > 11000)) || lo=32768
   while :; do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
     port_in_use "$p" || { echo "$p"; return; }
   done
 }
