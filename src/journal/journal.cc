@@ -126,9 +126,14 @@ void Journal::Advance(ReaderId id, uint64_t to) {
 void Journal::TakeAll(ReaderId id, std::string* out) {
   Reader* r = Find(id);
   if (r == nullptr || r->offset == end_) return;
-  for (std::string_view piece = Unread(id); !piece.empty(); piece = Unread(id)) {
-    out->append(piece);
-    r->offset += piece.size();
+  // One pass from the oldest block: a reader far behind (the AOF during a rewrite) may
+  // span many blocks, and Unread would search for each.
+  for (const Block& b : blocks_) {
+    const uint64_t block_end = b.offset + b.used;
+    if (block_end <= r->offset) continue;
+    const size_t at = static_cast<size_t>(r->offset - b.offset);
+    out->append(b.data.get() + at, b.used - at);
+    r->offset = block_end;
   }
   Trim();
 }
